@@ -1,0 +1,1 @@
+"""API: the FastAPI service over search, papers and graph recommendations."""

@@ -1,0 +1,24 @@
+"""The catalog of record: one SQLite file holding every paper, entity, relation and citation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from paperkg.catalog.index_state import IndexStateMixin
+from paperkg.catalog.papers import PapersMixin, UpsertCounts
+from paperkg.catalog.quarantine import QuarantineEntry, QuarantineMixin
+from paperkg.catalog.store import Store
+
+
+class Catalog(PapersMixin, QuarantineMixin, IndexStateMixin, Store):
+    """The only code that runs SQL. Stages read and write papers through these methods."""
+
+    def stats(self) -> dict[str, int]:
+        return {"papers": self.count_papers(), "quarantined": self.count_quarantined()}
+
+
+def open_catalog(path: Path | str, *, readonly: bool = False) -> Catalog:
+    return Catalog(path, readonly=readonly)
+
+
+__all__ = ["Catalog", "QuarantineEntry", "UpsertCounts", "open_catalog"]

@@ -1,0 +1,1 @@
+"""The `paperkg` command line: thin verbs over the library."""

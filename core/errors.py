@@ -1,0 +1,46 @@
+"""The small error hierarchy shared by every stage; the API maps it to HTTP status codes in one place."""
+
+from __future__ import annotations
+
+
+class PaperkgError(Exception):
+    """Base class: a user-facing error with a clear message (no driver tracebacks)."""
+
+    http_status = 500
+
+
+class PaperNotFound(PaperkgError):
+    http_status = 404
+
+
+class EntityNotFound(PaperkgError):
+    http_status = 404
+
+
+class IndexNotReady(PaperkgError):
+    http_status = 409
+
+
+class ModelMismatch(PaperkgError):
+    http_status = 409
+
+
+class GraphUnavailable(PaperkgError):
+    http_status = 503
+
+
+class BadRecord(PaperkgError):
+    """A record that cannot become a paper; carries where it came from and why."""
+
+    http_status = 422
+
+    def __init__(self, reason: str, *, field: str | None = None) -> None:
+        super().__init__(reason if field is None else f"{field}: {reason}")
+        self.reason = reason
+        self.field = field
+
+
+class BadInput(PaperkgError):
+    """An input file or request that cannot be read at all."""
+
+    http_status = 422

@@ -1,0 +1,66 @@
+"""One settings object: defaults, then a TOML config file in the data home, then PAPERKG_* env vars, then CLI flags."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_HOME = Path.home() / ".paperkg"
+
+
+class Settings(BaseSettings):
+    """Everything configurable; `paperkg config` prints it back, and runs store it beside their outputs."""
+
+    model_config = SettingsConfigDict(env_prefix="PAPERKG_", extra="ignore")
+
+    home: Path = Field(default=DEFAULT_HOME, description="data home: catalog, indexes, graph")
+    model: str | None = Field(default=None, description="sentence-transformers model path; default: packaged MiniLM")
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    max_seq_length: int = Field(default=256, ge=16, le=512)
+    batch_size: int = Field(default=64, ge=1, le=4096)
+    ingest_batch: int = Field(default=2000, ge=1, description="records per catalog transaction")
+    exact_index_max: int = Field(
+        default=200_000, ge=0, description="exact inner-product search up to this many vectors, IVF above"
+    )
+    fusion: Literal["convex", "rrf"] = "convex"
+    fusion_weight: float = Field(default=0.5, ge=0.0, le=1.0, description="weight of the dense score (convex)")
+    rrf_k: int = Field(default=60, ge=1)
+    candidates: int = Field(default=100, ge=10, le=10_000, description="per-retriever depth before fusion")
+    tagger: bool = True
+    tagger_model: str | None = None
+    api_key: str | None = Field(default=None, description="required for write endpoints when set")
+    cors_origins: list[str] = Field(default_factory=list)
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.home / "catalog.sqlite"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    def public_dict(self) -> dict[str, Any]:
+        """Settings without secrets, JSON-ready."""
+        data = json.loads(self.model_dump_json())
+        if data.get("api_key"):
+            data["api_key"] = "***"
+        return data
+
+
+def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
+    """Resolve settings: defaults < home/config.toml < environment < explicit overrides (CLI flags)."""
+    base = Settings()
+    resolved_home = Path(home).expanduser() if home is not None else base.home.expanduser()
+    file_values: dict[str, Any] = {}
+    config_file = resolved_home / "config.toml"
+    if config_file.is_file():
+        file_values = tomllib.loads(config_file.read_text(encoding="utf-8"))
+    env_values = {k: v for k, v in base.model_dump(exclude_unset=True).items()}
+    merged = {**file_values, **env_values, **{k: v for k, v in overrides.items() if v is not None}}
+    merged["home"] = resolved_home
+    return Settings(**merged)

@@ -1,0 +1,1 @@
+"""Graph: SciERC tagger, entity normalization, the embedded knowledge graph, Neo4j sync and recommendations."""
