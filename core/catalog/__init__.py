@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from paperkg.catalog.entities import EntitiesMixin
 from paperkg.catalog.index_state import IndexStateMixin
 from paperkg.catalog.papers import PapersMixin, UpsertCounts
 from paperkg.catalog.quarantine import QuarantineEntry, QuarantineMixin
 from paperkg.catalog.store import Store
 
 
-class Catalog(PapersMixin, QuarantineMixin, IndexStateMixin, Store):
+class Catalog(PapersMixin, QuarantineMixin, IndexStateMixin, EntitiesMixin, Store):
     """The only code that runs SQL. Stages read and write papers through these methods."""
 
     def stats(self) -> dict[str, int]:
-        return {"papers": self.count_papers(), "quarantined": self.count_quarantined()}
+        return {
+            "papers": self.count_papers(), "quarantined": self.count_quarantined(),
+            "entities": self.count_entities(),
+        }
 
 
 def open_catalog(path: Path | str, *, readonly: bool = False) -> Catalog:
