@@ -1,0 +1,135 @@
+"""The search verb: dense, lexical or hybrid retrieval over the catalog, with filters and per-hit scores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+from paperkg.catalog import Catalog
+from paperkg.errors import PaperNotFound
+from paperkg.index import fusion
+from paperkg.index.build import dense_root, lexical_root
+from paperkg.index.dense import DenseIndex
+from paperkg.index.encoder import load_encoder, spec_from_settings
+from paperkg.index.lexical import LexicalIndex
+from paperkg.records import Paper
+from paperkg.settings import Settings
+
+Mode = Literal["hybrid", "dense", "lexical"]
+MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
+
+
+@dataclass(slots=True)
+class Hit:
+    """One ranked paper with the scores that put it there (the explanation of a search result)."""
+
+    rank: int
+    paper: Paper
+    score: float
+    dense: float | None = None
+    lexical: float | None = None
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    parts: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "rank": self.rank, "id": self.paper.id, "score": round(self.score, 6),
+            "title": self.paper.title, "authors": self.paper.authors, "categories": self.paper.categories,
+            "year": self.paper.year, "submitted": self.paper.submitted, "abstract": self.paper.abstract,
+            "why": {
+                "dense_cosine": None if self.dense is None else round(self.dense, 4),
+                "bm25": None if self.lexical is None else round(self.lexical, 4),
+                "dense_rank": self.dense_rank, "lexical_rank": self.lexical_rank,
+                "contributions": {k: round(v, 4) for k, v in self.parts.items()},
+            },
+        }
+
+
+class Searcher:
+    """Holds the loaded indexes and the encoder; reload() after the indexes change on disk."""
+
+    def __init__(self, settings: Settings, catalog: Catalog) -> None:
+        self.settings = settings
+        self.catalog = catalog
+        self.spec = spec_from_settings(settings)
+        self._dense: DenseIndex | None = None
+        self._lexical: LexicalIndex | None = None
+
+    @property
+    def dense(self) -> DenseIndex:
+        if self._dense is None:
+            self._dense = DenseIndex.load(dense_root(self.settings), self.spec.describe())
+        return self._dense
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        if self._lexical is None:
+            self._lexical = LexicalIndex.load(lexical_root(self.settings))
+        return self._lexical
+
+    def reload(self) -> None:
+        self._dense = self._lexical = None
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return load_encoder(self.spec).encode(texts, batch_size=self.settings.batch_size)
+
+    def search(
+        self,
+        query: str,
+        *,
+        k: int = 10,
+        mode: Mode = "hybrid",
+        category: str | None = None,
+        since: int | None = None,
+        offset: int = 0,
+    ) -> list[Hit]:
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
+        allowed = self.catalog.pks_matching(category=category, since=since)
+        depth = max(self.settings.candidates, k + offset)
+        dense_hits: list[tuple[int, float]] = []
+        lexical_hits: list[tuple[int, float]] = []
+        if mode in ("hybrid", "dense"):
+            dense_hits = self.dense.search(self.embed([query]), depth, allowed)[0]
+        if mode in ("hybrid", "lexical"):
+            lexical_hits = self.lexical.search([query], depth, allowed)[0]
+        if mode == "dense":
+            ranked = fusion.convex(dense_hits, [], 1.0)
+            for f in ranked:
+                f.score = f.dense or 0.0
+        elif mode == "lexical":
+            ranked = fusion.convex([], lexical_hits, 0.0)
+            for f in ranked:
+                f.score = f.lexical or 0.0
+        elif self.settings.fusion == "rrf":
+            ranked = fusion.rrf(dense_hits, lexical_hits, self.settings.rrf_k)
+        else:
+            ranked = fusion.convex(dense_hits, lexical_hits, self.settings.fusion_weight)
+        page = ranked[offset : offset + k]
+        papers = self.catalog.papers_by_pk([f.pk for f in page])
+        return [
+            Hit(offset + i + 1, papers[f.pk], f.score, f.dense, f.lexical, f.dense_rank, f.lexical_rank, f.parts)
+            for i, f in enumerate(page)
+            if f.pk in papers
+        ]
+
+    def similar(self, paper_id: str, *, k: int = 10) -> list[Hit]:
+        """Nearest papers to a paper's own vector (itself excluded)."""
+        pk = self.catalog.paper_pk(paper_id)
+        if pk is None:
+            raise PaperNotFound(f"unknown paper id {paper_id!r}")
+        try:
+            vector = self.dense.reconstruct([pk])
+        except KeyError:
+            paper = self.catalog.get_paper(paper_id)
+            assert paper is not None
+            vector = self.embed([paper.text])
+        hits = [(p, s) for p, s in self.dense.search(vector, k + 1)[0] if p != pk][:k]
+        papers = self.catalog.papers_by_pk([p for p, _ in hits])
+        return [
+            Hit(i + 1, papers[p], s, dense=s, dense_rank=i + 1, parts={"dense": s})
+            for i, (p, s) in enumerate(hits)
+            if p in papers
+        ]

@@ -1,0 +1,178 @@
+"""Text lines of a PDF with their geometry and font, and the layout rules that find title, headings and sections."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from paperkg.records import clean_text
+
+
+@dataclass(slots=True)
+class Line:
+    """One visual line. Geometry and font are None when the backend (pypdf) does not give them."""
+
+    text: str
+    page: int
+    x0: float | None = None
+    y0: float | None = None
+    x1: float | None = None
+    size: float | None = None
+    bold: bool = False
+    page_width: float | None = None
+
+    @property
+    def column(self) -> int:
+        """0 for the left half of the page, 1 for the right: enough for the one- and two-column layouts of papers."""
+        if self.x0 is None or not self.page_width:
+            return 0
+        return int(self.x0 > self.page_width * 0.45)
+
+
+# Headings known by name; a line that is just one of these (optionally numbered) is a heading even without font cues.
+_NAMED = (
+    r"abstract|introduction|related work|background|preliminaries|methods?|methodology|approach|experiments?|"
+    r"experimental setup|evaluation|results?|results and discussion|discussion|analysis|conclusions?|"
+    r"conclusions? and future work|future work|limitations|ethics statement|ethical considerations|"
+    r"acknowledge?ments?|references|bibliography|literature cited|works cited|appendix|appendices|"
+    r"supplementary material|materials and methods|keywords|index terms|funding|declarations"
+)
+_NUMBER = r"(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,4}\.|[A-H](?:\.\d{1,2})*\.?)"
+NAMED_HEADING = re.compile(rf"^(?:{_NUMBER}\s+)?(?:{_NAMED})\s*[.:]?$", re.IGNORECASE)
+NUMBERED_HEADING = re.compile(rf"^{_NUMBER}\s+[A-Z][^\s]*(?:\s+\S+){{0,11}}$")
+REFERENCES_HEADING = re.compile(
+    rf"^(?:{_NUMBER}\s+)?(?:references|bibliography|literature cited|works cited|references and notes)\s*:?$",
+    re.IGNORECASE,
+)
+APPENDIX_HEADING = re.compile(
+    r"^(?:[A-H](?:\.\d+)?\.?\s+\S|appendix|appendices|supplementary|supplemental)", re.IGNORECASE
+)
+ABSTRACT_INLINE = re.compile(r"^\s*a\s?b\s?s\s?t\s?r\s?a\s?c\s?t\s*[.:—–-]\s*(\S.*)$", re.IGNORECASE)
+
+
+def body_size(lines: list[Line]) -> float | None:
+    """The font size carrying the most characters: the body text."""
+    sizes: Counter[float] = Counter()
+    for ln in lines:
+        if ln.size:
+            sizes[round(ln.size, 1)] += len(ln.text)
+    return sizes.most_common(1)[0][0] if sizes else None
+
+
+def drop_furniture(pages: list[list[Line]]) -> list[list[Line]]:
+    """Remove running heads, footers and page numbers: short lines near the page edge repeated on many pages."""
+    if len(pages) < 3:
+        return [[ln for ln in page if not ln.text.strip().isdigit()] for page in pages]
+    keys: Counter[str] = Counter()
+    for page in pages:
+        keys.update({_furniture_key(ln.text) for ln in page[:4] + page[-4:]})
+    repeated = {k for k, n in keys.items() if n >= max(3, len(pages) // 3)}
+    out = []
+    for page in pages:
+        edge = {id(ln) for ln in page[:4] + page[-4:]}
+        out.append(
+            [
+                ln
+                for ln in page
+                if not ln.text.strip().isdigit()
+                and not (id(ln) in edge and _furniture_key(ln.text) in repeated)
+            ]
+        )
+    return out
+
+
+def _furniture_key(text: str) -> str:
+    return re.sub(r"\d+", "#", text.strip().lower())
+
+
+def is_heading(ln: Line, body: float | None) -> bool:
+    text = ln.text.strip()
+    if not text or len(text) > 90:
+        return False
+    if NAMED_HEADING.match(text):
+        return True
+    if not NUMBERED_HEADING.match(text) or text.endswith((".", ",", ";")) and not re.match(r"^\d+\.\s", text):
+        return False
+    if re.search(r"\d\s*$", text) and not re.match(rf"^{_NUMBER}\s+\S+$", text):
+        return False  # a table-of-contents line ("3 Method 4") or a row of numbers
+    if ln.size is None:  # pypdf: no font cues, trust the numbered pattern
+        return True
+    larger = body is not None and ln.size > body + 0.4
+    return ln.bold or larger
+
+
+def find_title(first_page: list[Line], body: float | None) -> tuple[str, int]:
+    """(title, index of the last title line) from font size: the largest text in the upper part of page 1."""
+    candidates = [
+        (i, ln)
+        for i, ln in enumerate(first_page)
+        if ln.size
+        and ln.y0 is not None
+        and len(re.sub(r"[^A-Za-z]", "", ln.text)) >= 3
+        and not re.match(r"^(arxiv|preprint|journal|proceedings|vol\.|http)", ln.text.strip(), re.IGNORECASE)
+    ]
+    if not candidates:
+        return "", -1
+    top = max(ln.size or 0 for _, ln in candidates[:40])
+    if body is not None and top <= body + 0.5:
+        return "", -1
+    start = next(i for i, ln in candidates if (ln.size or 0) >= top - 0.5)
+    parts, last = [], start
+    for i in range(start, min(start + 6, len(first_page))):
+        ln = first_page[i]
+        if ln.size is None or abs(ln.size - top) > 0.6:
+            break
+        parts.append(ln.text.strip())
+        last = i
+    return clean_text(" ".join(parts)), last
+
+
+_AFFILIATION = re.compile(
+    r"univ|institut|department|dept\.|school|college|laborator|\blab\b|research|center|centre|inc\.|corp|"
+    r"company|hospital|faculty|academy|@|\bemail\b|https?:|www\.|street|\broad\b|allen|google|microsoft|"
+    r"\bfacebook\b|\bmeta\b|\bamazon\b|\bibm\b",
+    re.IGNORECASE,
+)
+_NAME = re.compile(
+    r"^(?:[A-Z][\w'’\-]*\.?|[A-Z]\.|van|von|der|de|den|del|della|da|di|la|le|du|dos|bin|al)"
+    r"(?:\s+(?:[A-Z][\w'’\-]*\.?|[A-Z]\.|van|von|der|de|den|del|della|da|di|la|le|du|dos|bin|al)){1,4}$"
+)
+
+
+def find_authors(first_page: list[Line], after: int, stop_at: int) -> list[str]:
+    """Author names from the lines between the title and the abstract: name-shaped pieces of non-affiliation lines."""
+    names: list[str] = []
+    for ln in first_page[after + 1 : min(stop_at, after + 15)]:
+        text = ln.text
+        if _AFFILIATION.search(text):
+            continue
+        text = re.sub(r"[\d∗*†‡§¶♠♣♥♦✉⋆#]+", " ", text)
+        text = re.sub(r"\([^)]*\)", " ", text)
+        for piece in re.split(r",|;|\band\b|&|\s{3,}", text):
+            piece = clean_text(piece).strip(" .")
+            if _NAME.match(piece) and piece.lower() not in {n.lower() for n in names}:
+                names.append(piece)
+        if len(names) >= 40:
+            break
+    return names
+
+
+def join_lines(texts: list[str]) -> str:
+    """Join wrapped lines: undo end-of-line hyphenation of words, keep DOIs and URLs broken at a line end whole."""
+    out = ""
+    for raw in texts:
+        text = raw.strip()
+        if not text:
+            continue
+        if not out:
+            out = text
+            continue
+        last = out.rsplit(None, 1)[-1]
+        if re.search(r"(10\.\d{4,9}/|https?://|www\.)\S*[/._\-]$", last) or last.endswith("://"):
+            out += text
+        elif re.search(r"[a-z]-$", out) and re.match(r"^[a-z]", text):
+            out = out[:-1] + text
+        else:
+            out += " " + text
+    return clean_text(out)
