@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from paperkg.catalog.annotations import AnnotationsMixin
+from paperkg.catalog.citations import CitationsMixin
 from paperkg.catalog.entities import EntitiesMixin
 from paperkg.catalog.index_state import IndexStateMixin
 from paperkg.catalog.papers import PapersMixin, UpsertCounts
@@ -11,13 +13,14 @@ from paperkg.catalog.quarantine import QuarantineEntry, QuarantineMixin
 from paperkg.catalog.store import Store
 
 
-class Catalog(PapersMixin, QuarantineMixin, IndexStateMixin, EntitiesMixin, Store):
+class Catalog(PapersMixin, QuarantineMixin, IndexStateMixin, EntitiesMixin, CitationsMixin, AnnotationsMixin, Store):
     """The only code that runs SQL. Stages read and write papers through these methods."""
 
     def stats(self) -> dict[str, int]:
         return {
             "papers": self.count_papers(), "quarantined": self.count_quarantined(),
-            "entities": self.count_entities(),
+            "entities": self.count_entities(), "citations": self.count_citations(),
+            "mentions": self.count_mentions(), "relations": self.count_relations(),
         }
 
 
