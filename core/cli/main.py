@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
+from paperkg.catalog import Catalog, open_catalog
+from paperkg.errors import PaperkgError
 from paperkg.settings import Settings, load_settings
 
 app = typer.Typer(
     help="paperkg: ingest arXiv papers, search them (dense + BM25), and explore their knowledge graph.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,
 )
 console = Console()
 err_console = Console(stderr=True)
@@ -22,14 +27,33 @@ err_console = Console(stderr=True)
 HomeOpt = Annotated[
     Optional[Path], typer.Option("--home", help="data home (default: $PAPERKG_HOME or ~/.paperkg)")
 ]
+JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object instead of a table")]
+ModelOpt = Annotated[
+    Optional[str], typer.Option("--model", help="sentence-transformers model folder (default: packaged MiniLM)")
+]
+DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or cuda")]
 
 
 def settings_for(home: Path | None, **overrides: object) -> Settings:
     return load_settings(home, **overrides)
 
 
+def catalog_for(settings: Settings) -> Catalog:
+    return open_catalog(settings.catalog_path)
+
+
 def print_json(data: object) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def fail(message: str, code: int = 1) -> None:
+    err_console.print(f"[red]error:[/red] {message}")
+    raise typer.Exit(code)
+
+
+@app.callback()
+def main() -> None:
+    """paperkg: ingest arXiv papers, search them, and explore their knowledge graph."""
 
 
 @app.command("config")
@@ -38,6 +62,221 @@ def config_cmd(home: HomeOpt = None) -> None:
     print_json(settings_for(home).public_dict())
 
 
-@app.callback()
-def main() -> None:
-    """paperkg: ingest arXiv papers, search them, and explore their knowledge graph."""
+@app.command("ingest")
+def ingest_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders: Kaggle JSON lines (.gz ok), OAI-PMH XML, "
+                                                "arXiv API JSON, BEIR corpus.jsonl, PDFs")],
+    home: HomeOpt = None,
+    no_tagger: Annotated[bool, typer.Option("--no-tagger", help="skip entity/relation tagging")] = False,
+    no_index: Annotated[bool, typer.Option("--no-index", help="only fill the catalog")] = False,
+    model: ModelOpt = None,
+    device: DeviceOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ingest papers into the catalog, then tag them and update the indexes. Safe to re-run and to resume."""
+    from paperkg.pipeline import run_ingest
+
+    settings = settings_for(home, model=model, device=device)
+    with catalog_for(settings) as catalog:
+        result = run_ingest(
+            catalog, settings, paths, index=not no_index, tagger=False if no_tagger else None,
+            progress=not as_json,
+        )
+    if as_json:
+        print_json(result.as_dict())
+    else:
+        s = result.ingest
+        console.print(
+            f"[bold]ingest[/bold]: {s['files']} input(s) ({s['files_skipped']} already done): "
+            f"{s['new']} new, {s['updated']} updated, {s['unchanged']} unchanged, {s['deleted']} deleted, "
+            f"{s['quarantined']} quarantined"
+        )
+        if result.tagger is not None:
+            console.print(f"[bold]tagger[/bold]: {result.tagger}")
+        if result.index is not None:
+            i = result.index
+            console.print(
+                f"[bold]index[/bold]: {i['embedded']} embedded, {i['removed']} removed; "
+                f"{i['dense_total']} vectors ({i['dense_index']}), {i['lexical_total']} BM25 docs"
+            )
+        if s["new"] + s["updated"] + s["deleted"] == 0:
+            console.print("nothing new to do")
+        if s["quarantined"]:
+            console.print("see the bad records with [bold]paperkg quarantine[/bold]")
+    for message in result.ingest["failed"]:
+        err_console.print(f"[red]error:[/red] {message}")
+    if result.failed:
+        raise typer.Exit(2)
+
+
+@app.command("reindex")
+def reindex_cmd(home: HomeOpt = None, model: ModelOpt = None, device: DeviceOpt = None) -> None:
+    """Rebuild the dense and lexical indexes from the catalog (e.g. after changing --model)."""
+    from paperkg.index.build import update_indexes
+
+    settings = settings_for(home, model=model, device=device)
+    with catalog_for(settings) as catalog:
+        print_json(update_indexes(catalog, settings, rebuild=True).as_dict())
+
+
+@app.command("search")
+def search_cmd(
+    query: Annotated[str, typer.Argument(help="free-text query")],
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=1000, help="number of results")] = 10,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid, dense or lexical")] = "hybrid",
+    category: Annotated[Optional[str], typer.Option("--category", help="e.g. cs.CL, or cs for all cs.*")] = None,
+    since: Annotated[Optional[int], typer.Option("--since", help="only papers from this year on")] = None,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search papers: hybrid (dense + BM25, default), dense or lexical."""
+    from paperkg.index.search import MODES, Searcher
+
+    if mode not in MODES:
+        fail(f"--mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if not query.strip():
+        fail("the query is empty")
+    settings = settings_for(home)
+    with catalog_for(settings) as catalog:
+        hits = Searcher(settings, catalog).search(query, k=k, mode=mode, category=category, since=since)  # type: ignore[arg-type]
+    if as_json:
+        print_json({"query": query, "mode": mode, "results": [h.to_dict() for h in hits]})
+        return
+    if not hits:
+        console.print("no results")
+        return
+    table = Table(title=f"{mode} search: {query}", show_lines=False)
+    for col in ("#", "score", "id", "year", "title", "why"):
+        table.add_column(col, overflow="fold")
+    for h in hits:
+        why = ", ".join(f"{k} {v:.3f}" for k, v in h.parts.items())
+        table.add_row(str(h.rank), f"{h.score:.3f}", h.paper.id, str(h.paper.year or ""), h.paper.title, why)
+    console.print(table)
+
+
+@app.command("similar")
+def similar_cmd(
+    paper_id: Annotated[str, typer.Argument(help="paper id")],
+    k: Annotated[int, typer.Option("-k", "--k", min=1, max=1000)] = 10,
+    home: HomeOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Papers nearest to a paper in embedding space."""
+    from paperkg.index.search import Searcher
+
+    settings = settings_for(home)
+    with catalog_for(settings) as catalog:
+        hits = Searcher(settings, catalog).similar(paper_id, k=k)
+    if as_json:
+        print_json({"id": paper_id, "results": [h.to_dict() for h in hits]})
+    else:
+        for h in hits:
+            console.print(f"{h.rank:>3}  {h.score:.3f}  {h.paper.id:<18} {h.paper.title}")
+
+
+@app.command("show")
+def show_cmd(paper_id: Annotated[str, typer.Argument()], home: HomeOpt = None) -> None:
+    """Print one paper from the catalog as JSON."""
+    from paperkg.errors import PaperNotFound
+    from paperkg.records import normalize_id
+
+    settings = settings_for(home)
+    with catalog_for(settings) as catalog:
+        paper = catalog.get_paper(normalize_id(paper_id))
+    if paper is None:
+        raise PaperNotFound(f"unknown paper id {paper_id!r}")
+    print_json(paper.to_dict())
+
+
+@app.command("stats")
+def stats_cmd(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
+    """What the data home holds: papers, quarantined records, and whatever later stages added."""
+    settings = settings_for(home)
+    with catalog_for(settings) as catalog:
+        stats = catalog.stats()
+    if as_json:
+        print_json(stats)
+    else:
+        for key, value in stats.items():
+            console.print(f"{key:>12}: {value}")
+
+
+@app.command("quarantine")
+def quarantine_cmd(
+    home: HomeOpt = None,
+    source: Annotated[Optional[str], typer.Option("--source", help="only this input file")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """List quarantined records: source file, line or offset, and the reason."""
+    settings = settings_for(home)
+    with catalog_for(settings) as catalog:
+        entries = catalog.quarantined(str(Path(source).resolve()) if source else None, limit)
+    if as_json:
+        print_json([{"source": e.source, "location": e.location, "reason": e.reason} for e in entries])
+        return
+    if not entries:
+        console.print("quarantine is empty")
+    for e in entries:
+        console.print(f"{e.source}:{e.location}: {e.reason}")
+
+
+eval_app = typer.Typer(help="Evaluations on labelled data.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+
+@eval_app.command("retrieval")
+def eval_retrieval_cmd(
+    folder: Annotated[Path, typer.Argument(help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/test.tsv")],
+    mode: Annotated[str, typer.Option("--mode", help="hybrid, dense, lexical or all")] = "hybrid",
+    split: Annotated[str, typer.Option("--split", help="qrels file name in qrels/")] = "test",
+    fusion: Annotated[Optional[str], typer.Option("--fusion", help="convex or rrf")] = None,
+    weight: Annotated[Optional[float], typer.Option("--weight", help="dense weight for convex fusion")] = None,
+    model: ModelOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """nDCG@10, Recall@100 and MRR@10 on a BEIR-format folder (built in a temporary home)."""
+    from paperkg.index.evaluate import evaluate_beir
+
+    modes = ["hybrid", "dense", "lexical"] if mode == "all" else [mode]
+    settings = load_settings(None, model=model, fusion=fusion, fusion_weight=weight, tagger=False)
+    results = evaluate_beir(folder, settings, modes=modes, split=split, progress=not as_json)
+    if as_json:
+        print_json(results[modes[0]] if len(modes) == 1 else results)
+        return
+    table = Table(title=f"retrieval on {folder} ({split})")
+    for col in ("mode", "nDCG@10", "Recall@100", "MRR@10"):
+        table.add_column(col)
+    for m, r in results.items():
+        table.add_row(m, f"{r['ndcg@10']:.4f}", f"{r['recall@100']:.4f}", f"{r['mrr@10']:.4f}")
+    console.print(table)
+
+
+@app.command("serve")
+def serve_cmd(
+    home: HomeOpt = None,
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+    workers: Annotated[int, typer.Option("--workers", min=1)] = 1,
+) -> None:
+    """Start the HTTP API (OpenAPI docs at /docs)."""
+    import os
+
+    import uvicorn
+
+    settings = settings_for(home)
+    os.environ["PAPERKG_HOME"] = str(settings.home)
+    uvicorn.run("paperkg.api.app:create_app", factory=True, host=host, port=port, workers=workers)
+
+
+def run() -> None:
+    """Console entry: user-facing errors print one clear line, never a traceback."""
+    try:
+        app()
+    except (PaperkgError, ValueError, FileNotFoundError) as exc:
+        err_console.print(f"[red]error:[/red] {exc}")
+        sys.exit(1)
+
+from paperkg.cli import tagger as tagger_cli  # noqa: E402  (mounted last: verbs import torch lazily)
+
+app.add_typer(tagger_cli.app, name="tagger")

@@ -1,0 +1,129 @@
+"""The FastAPI application: search, papers and similar papers; errors mapped to HTTP codes in one place."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Annotated, Literal
+
+from fastapi import Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from paperkg import __version__
+from paperkg.api.deps import configure, get_catalog, get_searcher, get_settings
+from paperkg.api.schemas import ErrorBody, Health, PaperOut, SearchResponse, SimilarResponse
+from paperkg.catalog import Catalog
+from paperkg.errors import PaperkgError, PaperNotFound
+from paperkg.index.search import Searcher
+from paperkg.records import Paper, normalize_arxiv_id, normalize_id
+from paperkg.settings import Settings
+
+MAX_K = 100
+MAX_OFFSET = 10_000
+MAX_QUERY = 1000
+MAX_ID = 200
+MAX_BODY = 1 << 20  # bytes of a request body
+
+# routers of later stages, included when present
+EXTRA_ROUTERS = ("paperkg.api.routes_graph", "paperkg.api.routes_citations", "paperkg.api.routes_web")
+
+ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+
+
+def paper_out(p: Paper) -> PaperOut:
+    url = f"https://arxiv.org/abs/{p.id}" if normalize_arxiv_id(p.id) else None
+    d = p.to_dict()
+    d.pop("source", None)
+    return PaperOut(**d, url=url)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    configure(settings)
+    app = FastAPI(
+        title="paperkg",
+        version=__version__,
+        description="Hybrid search over arXiv papers and knowledge-graph recommendations.",
+    )
+    cors = get_settings().cors_origins
+    if cors:
+        app.add_middleware(CORSMiddleware, allow_origins=cors, allow_methods=["GET", "POST"], allow_headers=["*"])
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            return JSONResponse(
+                {"error": "payload_too_large", "detail": f"request body over {MAX_BODY} bytes"}, status_code=413
+            )
+        return await call_next(request)
+
+    @app.exception_handler(PaperkgError)
+    async def paperkg_error(_request: Request, exc: PaperkgError) -> JSONResponse:
+        return JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, status_code=exc.http_status)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        detail = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"error": "invalid_request", "detail": detail}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": "http_error", "detail": exc.detail}, status_code=exc.status_code)
+
+    @app.get("/health", response_model=Health)
+    def health(catalog: Annotated[Catalog, Depends(get_catalog)]) -> Health:
+        settings = get_settings()
+        indexes = {
+            name: (settings.index_dir / name / "CURRENT").is_file() for name in ("dense", "lexical")
+        }
+        return Health(status="ok", papers=catalog.count_papers(), indexes=indexes)
+
+    @app.get("/search", response_model=SearchResponse, responses=ERRORS)
+    def search(
+        searcher: Annotated[Searcher, Depends(get_searcher)],
+        q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="free-text query")],
+        k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
+        mode: Literal["hybrid", "dense", "lexical"] = "hybrid",
+        category: Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z][\w.\-]*$")] = None,
+        since: Annotated[int | None, Query(ge=1900, le=2200)] = None,
+        offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    ) -> SearchResponse:
+        if not q.strip():
+            raise RequestValidationError([{"loc": ("query", "q"), "msg": "query is blank", "type": "value_error"}])
+        hits = searcher.search(q, k=k, mode=mode, category=category, since=since, offset=offset)
+        return SearchResponse(
+            query=q, mode=mode, k=k, offset=offset, results=[h.to_dict() for h in hits],  # type: ignore[misc]
+            next_offset=offset + k if len(hits) == k and offset + k <= MAX_OFFSET else None,
+        )
+
+    @app.get("/papers/{paper_id:path}/similar", response_model=SimilarResponse, responses=ERRORS)
+    def similar(
+        searcher: Annotated[Searcher, Depends(get_searcher)],
+        paper_id: Annotated[str, Path(min_length=1, max_length=MAX_ID)],
+        k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
+    ) -> SimilarResponse:
+        hits = searcher.similar(normalize_id(paper_id), k=k)
+        return SimilarResponse(id=paper_id, results=[h.to_dict() for h in hits])  # type: ignore[misc]
+
+    # routes under /papers/{id}/... must come before the catch-all below (old-style ids contain a slash)
+    for module in EXTRA_ROUTERS:
+        if importlib.util.find_spec(module) is not None:
+            app.include_router(importlib.import_module(module).router)
+
+    @app.get("/papers/{paper_id:path}", response_model=PaperOut, responses=ERRORS)
+    def get_paper(
+        catalog: Annotated[Catalog, Depends(get_catalog)],
+        paper_id: Annotated[str, Path(min_length=1, max_length=MAX_ID)],
+    ) -> PaperOut:
+        paper = catalog.get_paper(normalize_id(paper_id))
+        if paper is None:
+            raise PaperNotFound(f"unknown paper id {paper_id!r}")
+        return paper_out(paper)
+
+    return app
