@@ -162,14 +162,14 @@ def join_lines(texts: list[str]) -> str:
     """Join wrapped lines: undo end-of-line hyphenation of words, keep DOIs and URLs broken at a line end whole."""
     out = ""
     for raw in texts:
-        text = raw.strip()
+        text = raw.strip().replace("\u2010", "-").replace("\u2011", "-").replace("\xad", "-")
         if not text:
             continue
         if not out:
             out = text
             continue
         last = out.rsplit(None, 1)[-1]
-        if re.search(r"(10\.\d{4,9}/|https?://|www\.)\S*[/._\-]$", last) or last.endswith("://"):
+        if re.search(r"(?:10\.\d{4,9}/|https?://|www\.)\S*$", last) and last[-1] in "/._-":
             out += text
         elif re.search(r"[a-z]-$", out) and re.match(r"^[a-z]", text):
             out = out[:-1] + text
