@@ -261,6 +261,17 @@ def _abstract_start(ln: Line) -> str | None:
     return None
 
 
+def _unheaded_references(lines: list[Line]) -> int | None:
+    """Index just before a trailing list numbered [1], [2], [3]... that has no heading (REVTeX papers)."""
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].text.lstrip().startswith("[1]"):
+            following = " ".join(ln.text for ln in lines[i : i + 60])
+            if "[2]" in following and "[3]" in following:
+                return i - 1
+            return None
+    return None
+
+
 def _sections(
     lines: list[Line], body: float | None, abstract_at: int | None
 ) -> tuple[list[dict[str, str]], list[Line]]:
@@ -270,6 +281,8 @@ def _sections(
     References heading to the next appendix heading or the end of the document.
     """
     ref_start = max((i for i, ln in enumerate(lines) if REFERENCES_HEADING.match(ln.text.strip())), default=None)
+    if ref_start is None:
+        ref_start = _unheaded_references(lines)
     ref_end = len(lines)
     if ref_start is not None:
         for j in range(ref_start + 1, len(lines)):

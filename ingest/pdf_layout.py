@@ -171,6 +171,8 @@ def join_lines(texts: list[str]) -> str:
         last = out.rsplit(None, 1)[-1]
         if re.search(r"(?:10\.\d{4,9}/|https?://|www\.)\S*$", last) and last[-1] in "/._-":
             out += text
+        elif re.search(r"\b(?:astro|hep|cond|gr|math|nucl|quant|chao|solv|q)-$", out):
+            out += text  # an old-style arXiv archive (astro-ph/0407532) broken at its hyphen
         elif re.search(r"[a-z]-$", out) and re.match(r"^[a-z]", text):
             out = out[:-1] + text
         else:

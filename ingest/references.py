@@ -195,43 +195,47 @@ def _authors_title_year(text: str) -> tuple[list[str], str | None, int | None]:
 
     # author-year styles: authors, then the year early in the entry, then the title
     #   ACL/ACM: Authors. 2019. Title. Venue.   APA: Authors (2019). Title. Venue.   Springer: Authors (2019) Title.
-    if year_m and year_m.start() < len(text) * 0.6:
+    # Vancouver: Surname AB, Surname C. Title. Journal 2004;227:119-30.
+    m = _VANCOUVER.match(text)
+    if m and len(m.group(0)) < 600 and not re.match(r"\s+[A-Z][\w'’\-]+(?:,|\s+and\b|\.\s+\d{4})", text[m.end() :]):
+        return _split_authors(m.group(0)), _after_authors(text, m.end(), year_m), year
+
+    delimited = year_m is not None and re.search(r"(?:\.|\(|,\s\()\s*$", text[: year_m.start()]) is not None
+    if year_m and (year_m.start() < len(text) * 0.6 or delimited):
         head = text[: year_m.start()].rstrip(" (.,[")
         tail = text[year_m.end() :].lstrip("abcdefgh").lstrip(" ).,:;]")
         if _looks_like_authors(head):
             title = _first_sentence(tail)
             return _split_authors(head), title, year
 
-    # Authors. Title. Venue, year.  (Vancouver, numbered ML styles, Physics without titles)
-    authors_end = _authors_end(text)
-    if authors_end:
-        head, tail = text[:authors_end], text[authors_end:].lstrip(" .,:")
-        title = _first_sentence(tail)
-        if title and year_m and year_m.start() < authors_end + len(title or "") + 2 and len(title) < 12:
-            title = None
-        return _split_authors(head), title, year
+    # Authors. Title. Venue, year.  (numbered ML styles; physics styles without titles)
+    if (m := _NAME_LIST.match(text)) and len(m.group(0)) < 600:
+        return _split_authors(m.group(0)), _after_authors(text, m.end(), year_m), year
     return [], _first_sentence(text), year
+
+
+def _after_authors(text: str, end: int, year_m: re.Match[str] | None) -> str | None:
+    """The title following an author list; None when the year or the venue comes first (physics styles)."""
+    tail = text[end:].lstrip(" .,:")
+    if year_m and year_m.start() >= end and not text[end : year_m.start()].strip(" .,:("):
+        return None
+    return _first_sentence(tail)
 
 
 _INITIALS = r"(?:[A-Z]\.?-?\s?){1,3}"
 _SURNAME = r"(?:(?:van|von|der|de|den|del|da|di|la|le|du|dos|st\.?)\s+)*[A-Z][\w'’\-]+(?:\s[A-Z][\w'’\-]+)?"
 # "Hoitsma E, Reulen JP, de Baets M." / "Wiltshire D L, 2007" (Vancouver and physics)
+#  "Kolb E. W., and Turner M. S." / "Matos T., Siddhartha Guzman F."
+_V_INITIALS = r"(?:[A-Z]{1,3}(?:\s[A-Z])*\b|[A-Z]\.(?:\s?-?[A-Z]\.){0,2})"
+_V_PERSON = rf"{_SURNAME}\s+{_V_INITIALS}"
 _VANCOUVER = re.compile(
-    rf"^(?:{_SURNAME}\s+[A-Z]{{1,3}}(?:\s[A-Z])*,\s+)*{_SURNAME}\s+[A-Z]{{1,3}}(?:\s[A-Z])*"
-    rf"(?:,?\s+et\s+al)?(?:[.,]|\s+and\s+{_SURNAME}\s+[A-Z]{{1,3}}(?:\s[A-Z])*[.,])(?=\s)"
+    rf"^(?:{_V_PERSON},?\s+(?:and\s+|&\s+)?)*{_V_PERSON}(?:,?\s+et\s+al\.?)?[.,]?(?=\s)"
 )
 # "M. A. Alvarez, L. Rosasco, and N. D. Lawrence." / "Sanjeev Arora, Yingyu Liang, and Tengyu Ma."
 _NAME_LIST = re.compile(
     rf"^(?:(?:{_INITIALS}\s?)?{_SURNAME}(?:\s+{_INITIALS})?(?:\s+[A-Z][\w'’\-]+)?,?\s+(?:and\s+|&\s+)?)*?"
     rf"(?:and\s+|&\s+)?(?:et\s+al|(?:{_INITIALS}\s?)?{_SURNAME}(?:\s+{_INITIALS})?)\.(?=\s+[A-Z0-9\"“])"
 )
-
-
-def _authors_end(text: str) -> int | None:
-    for pattern in (_VANCOUVER, _NAME_LIST):
-        if (m := pattern.match(text)) and len(m.group(0)) < 600:
-            return m.end()
-    return None
 
 
 def _looks_like_authors(head: str) -> bool:
@@ -258,12 +262,22 @@ def _first_sentence(text: str) -> str | None:
     return _tidy_title(text)
 
 
+_JOURNAL_ABBREV = re.compile(
+    r"^(?:Phys|Astrophys|Astron|ApJ|JCAP|Class|Nucl|Mon|Ann|Proc|Rev|Lett|Gen|Int|Nature \d|Science \d)\b"
+)
+
+
 def _tidy_title(title: str | None) -> str | None:
+    """The title, or None for what only looks like one (a journal abbreviation, volume and pages)."""
     if not title:
         return None
-    title = title.strip(" .,;:\"“”'‘’")
+    title = re.sub(r"[\[(]\s*[\])]", " ", title)  # brackets left empty where an id was removed
+    title = " ".join(title.split()).strip(" .,;:\"“”'‘’")
     title = re.sub(r"^(?:In\s+)", "", title)
-    if len(title) < 6 or not re.search(r"[A-Za-z]{3}", title):
+    if len(title) < 6 or len(title.split()) < 2 and len(title) < 12 or not re.search(r"[A-Za-z]{3}", title):
+        return None
+    digits = sum(c.isdigit() for c in title)
+    if digits > 0.15 * len(title) or _JOURNAL_ABBREV.match(title):
         return None
     return title[:400]
 
