@@ -1,4 +1,4 @@
-"""Read scientific PDFs: metadata, sections and reference list with PyMuPDF (pypdf as fallback); bad files quarantined."""
+"""Read scientific PDFs: metadata, sections, references (PyMuPDF, pypdf fallback); bad files quarantined."""
 
 from __future__ import annotations
 
@@ -29,7 +29,9 @@ from paperkg.records import Paper, clean_text, normalize_arxiv_id
 log = logging.getLogger(__name__)
 
 MIN_TEXT_CHARS = 200  # below this over the whole file there is no usable text layer (a scan)
-MAX_PAGES = 300  # books and theses beyond this are cut: the reference list of a 300-page file is not a paper's
+MAX_PAGES = (
+    300  # books and theses beyond this are cut: the reference list of a 300-page file is not a paper's
+)
 _ARXIV_STAMP = re.compile(r"arXiv:\s*(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)\s*\[")
 
 
@@ -121,7 +123,9 @@ def _extract_pymupdf(data: bytes) -> tuple[list[list[Line]], dict[str, str]]:
             raise UnreadablePdf("encrypted PDF (a password is required to open it)")
         if doc.page_count == 0:
             raise UnreadablePdf("corrupt PDF: no pages")
-        flags = pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
+        flags = (
+            pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
+        )
         pages = []
         for number, page in enumerate(doc):
             if number >= MAX_PAGES:
@@ -245,14 +249,14 @@ def _meta_authors(raw: str) -> list[str]:
 
 
 def _arxiv_month(arxiv_id: str | None) -> str | None:
-    """The year and month of a new-style arXiv id (2206.10883 -> 2022-06): when it was submitted, not invented."""
+    """Year and month of a new-style arXiv id (2206.10883 -> 2022-06): when it was submitted, not invented."""
     if arxiv_id and (m := re.match(r"^(\d\d)(\d\d)\.", arxiv_id)) and 1 <= int(m.group(2)) <= 12:
         return f"20{m.group(1)}-{m.group(2)}"
     return None
 
 
 def _abstract_start(ln: Line) -> str | None:
-    """'' for a line that is the Abstract heading, the rest of the line for 'Abstract: text...', None otherwise."""
+    """'' for an Abstract heading line, the rest of the line for 'Abstract: text...', None otherwise."""
     text = ln.text.strip()
     if re.fullmatch(r"a\s?b\s?s\s?t\s?r\s?a\s?c\s?t\s*[.:]?", text, re.IGNORECASE):
         return ""
@@ -280,15 +284,21 @@ def _sections(
     Text before the abstract (title block, affiliations) is skipped. The reference list runs from the last
     References heading to the next appendix heading or the end of the document.
     """
-    ref_start = max((i for i, ln in enumerate(lines) if REFERENCES_HEADING.match(ln.text.strip())), default=None)
+    ref_start = max(
+        (i for i, ln in enumerate(lines) if REFERENCES_HEADING.match(ln.text.strip())), default=None
+    )
     if ref_start is None:
         ref_start = _unheaded_references(lines)
     ref_end = len(lines)
     if ref_start is not None:
         for j in range(ref_start + 1, len(lines)):
             ln = lines[j]
-            if is_heading(ln, body) and APPENDIX_HEADING.match(ln.text.strip()) and ln.size and body and (
-                ln.size >= body or ln.bold
+            if (
+                is_heading(ln, body)
+                and APPENDIX_HEADING.match(ln.text.strip())
+                and ln.size
+                and body
+                and (ln.size >= body or ln.bold)
             ):
                 ref_end = j
                 break

@@ -1,4 +1,4 @@
-"""Text lines of a PDF with their geometry and font, and the layout rules that find title, headings and sections."""
+"""Text lines of a PDF with geometry and font, and the layout rules that find title, headings, sections."""
 
 from __future__ import annotations
 
@@ -24,13 +24,13 @@ class Line:
 
     @property
     def column(self) -> int:
-        """0 for the left half of the page, 1 for the right: enough for the one- and two-column layouts of papers."""
+        """0 for the left half of the page, 1 for the right: enough for one- and two-column papers."""
         if self.x0 is None or not self.page_width:
             return 0
         return int(self.x0 > self.page_width * 0.45)
 
 
-# Headings known by name; a line that is just one of these (optionally numbered) is a heading even without font cues.
+# Headings known by name: a line that is just one of these (maybe numbered) is a heading without font cues.
 _NAMED = (
     r"abstract|introduction|related work|background|preliminaries|methods?|methodology|approach|experiments?|"
     r"experimental setup|evaluation|results?|results and discussion|discussion|analysis|conclusions?|"
@@ -61,7 +61,7 @@ def body_size(lines: list[Line]) -> float | None:
 
 
 def drop_furniture(pages: list[list[Line]]) -> list[list[Line]]:
-    """Remove running heads, footers and page numbers: short lines near the page edge repeated on many pages."""
+    """Remove running heads, footers and page numbers: lines near the page edge repeated on many pages."""
     if len(pages) < 3:
         return [[ln for ln in page if not ln.text.strip().isdigit()] for page in pages]
     keys: Counter[str] = Counter()
@@ -141,7 +141,7 @@ _NAME = re.compile(
 
 
 def find_authors(first_page: list[Line], after: int, stop_at: int) -> list[str]:
-    """Author names from the lines between the title and the abstract: name-shaped pieces of non-affiliation lines."""
+    """Author names between title and abstract: name-shaped pieces of lines that are not affiliations."""
     names: list[str] = []
     for ln in first_page[after + 1 : min(stop_at, after + 15)]:
         text = ln.text
@@ -159,7 +159,7 @@ def find_authors(first_page: list[Line], after: int, stop_at: int) -> list[str]:
 
 
 def join_lines(texts: list[str]) -> str:
-    """Join wrapped lines: undo end-of-line hyphenation of words, keep DOIs and URLs broken at a line end whole."""
+    """Join wrapped lines: undo end-of-line hyphenation, keep DOIs and URLs broken at a line end whole."""
     out = ""
     for raw in texts:
         text = raw.strip().replace("\u2010", "-").replace("\u2011", "-").replace("\xad", "-")

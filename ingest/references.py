@@ -1,6 +1,6 @@
 """Split a reference list into entries and parse each one: arXiv id, DOI, title, authors, year.
 
-Why not a library: refextract (INSPIRE, the maintained reference extractor on PyPI) needs the pdftotext binary,
+Why not a library: refextract (INSPIRE, the maintained reference extractor on PyPI) needs pdftotext,
 pins pypdf below 7, takes 4-9 s per paper and splits author-year (ACL) entries line by line; GROBID and
 CERMINE are Java services. Reference strings follow a handful of styles, so rules over the PDF layout
 (numbered markers, hanging indents) and the string shape do the job here, measured by scripts/bench_pdf.py.
@@ -66,7 +66,8 @@ def find_doi(text: str) -> str | None:
 
 
 def split_references(lines: list[Line]) -> list[str]:
-    """Reference entries as strings: by numbered markers ([1], 1.) when the list has them, else by hanging indent
+    """Reference entries as strings: by numbered markers ([1], 1.) when the list has them, else by hanging
+    indent
     (the first line of an entry starts left of its continuation lines), else by vertical gaps."""
     lines = [ln for ln in lines if ln.text.strip()]
     if not lines:
@@ -140,7 +141,9 @@ def _split_sentences(lines: list[Line]) -> list[list[Line]]:
             and prev.page == ln.page
             and ln.y0 - prev.y0 > usual * 1.35
         )
-        sentence = prev.text.rstrip().endswith(".") and re.match(r"^[A-Z][\w'’\-]+,?\s+(?:[A-Z]|and\b)", ln.text)
+        sentence = prev.text.rstrip().endswith(".") and re.match(
+            r"^[A-Z][\w'’\-]+,?\s+(?:[A-Z]|and\b)", ln.text
+        )
         if gap or (usual is None and sentence):
             groups.append([ln])
         else:
@@ -194,10 +197,15 @@ def _authors_title_year(text: str) -> tuple[list[str], str | None, int | None]:
         return _split_authors(text[: q.start()]), _tidy_title(q.group(1)), year
 
     # author-year styles: authors, then the year early in the entry, then the title
-    #   ACL/ACM: Authors. 2019. Title. Venue.   APA: Authors (2019). Title. Venue.   Springer: Authors (2019) Title.
+    #   ACL/ACM: Authors. 2019. Title. Venue.   APA: Authors (2019). Title. Venue.
+    #   Springer: Authors (2019) Title.
     # Vancouver: Surname AB, Surname C. Title. Journal 2004;227:119-30.
     m = _VANCOUVER.match(text)
-    if m and len(m.group(0)) < 600 and not re.match(r"\s+[A-Z][\w'’\-]+(?:,|\s+and\b|\.\s+\d{4})", text[m.end() :]):
+    if (
+        m
+        and len(m.group(0)) < 600
+        and not re.match(r"\s+[A-Z][\w'’\-]+(?:,|\s+and\b|\.\s+\d{4})", text[m.end() :])
+    ):
         return _split_authors(m.group(0)), _after_authors(text, m.end(), year_m), year
 
     delimited = year_m is not None and re.search(r"(?:\.|\(|,\s\()\s*$", text[: year_m.start()]) is not None
@@ -228,9 +236,7 @@ _SURNAME = r"(?:(?:van|von|der|de|den|del|da|di|la|le|du|dos|st\.?)\s+)*[A-Z][\w
 #  "Kolb E. W., and Turner M. S." / "Matos T., Siddhartha Guzman F."
 _V_INITIALS = r"(?:[A-Z]{1,3}(?:\s[A-Z])*\b|[A-Z]\.(?:\s?-?[A-Z]\.){0,2})"
 _V_PERSON = rf"{_SURNAME}\s+{_V_INITIALS}"
-_VANCOUVER = re.compile(
-    rf"^(?:{_V_PERSON},?\s+(?:and\s+|&\s+)?)*{_V_PERSON}(?:,?\s+et\s+al\.?)?[.,]?(?=\s)"
-)
+_VANCOUVER = re.compile(rf"^(?:{_V_PERSON},?\s+(?:and\s+|&\s+)?)*{_V_PERSON}(?:,?\s+et\s+al\.?)?[.,]?(?=\s)")
 # "M. A. Alvarez, L. Rosasco, and N. D. Lawrence." / "Sanjeev Arora, Yingyu Liang, and Tengyu Ma."
 _NAME_LIST = re.compile(
     rf"^(?:(?:{_INITIALS}\s?)?{_SURNAME}(?:\s+{_INITIALS})?(?:\s+[A-Z][\w'’\-]+)?,?\s+(?:and\s+|&\s+)?)*?"
@@ -242,7 +248,9 @@ def _looks_like_authors(head: str) -> bool:
     if not head or len(head) > 700:
         return False
     words = head.split()
-    caps = sum(1 for w in words if w[:1].isupper() or w in {"and", "&", "et", "al.", "al", "van", "de", "von"})
+    caps = sum(
+        1 for w in words if w[:1].isupper() or w in {"and", "&", "et", "al.", "al", "van", "de", "von"}
+    )
     return caps >= 0.7 * len(words) and not re.search(r"\b(?:In|Proceedings|Journal|pp)\b", head)
 
 

@@ -1,15 +1,16 @@
-"""Benchmark PDF ingest: extraction speed per core and reference-extraction precision/recall against GROBID TEI.
+"""Benchmark PDF ingest: extraction speed per core, reference precision/recall against GROBID TEI.
 
     .venv/bin/python scripts/bench_pdf.py [--pdfs ../shared/data/pdfs] [--json bench-out/pdf.json]
 
 Speed: one process (= one core), each PDF read once to warm caches, then timed; PyMuPDF's plain
-`get_text()` over the same files is timed alongside as the baseline, so the ratio is what our layout work costs.
+`get_text()` over the same files is timed alongside as the baseline: the ratio is what layout work costs.
 
-References, against `expected/*.grobid.tei.xml` (GROBID output, a regression reference rather than human gold):
+References, against `expected/*.grobid.tei.xml` (GROBID output: a regression reference, not human gold):
 - ids: arXiv ids and DOIs tagged in the TEI, plus those printed in the raw reference strings GROBID segmented
-  (it leaves "CoRR, abs/1412.6980" untagged). GROBID "consolidates" references against Crossref and adds DOIs that are not printed
-  in the PDF; those cannot be extracted from the file, so the gold set is the TEI ids whose text is printed in
-  the PDF. Reported per document and micro-averaged; predicted ids outside the gold set are listed.
+  (it leaves "CoRR, abs/1412.6980" untagged). GROBID "consolidates" references against Crossref and adds
+  DOIs that are not printed in the PDF; those cannot be extracted from the file, so the gold set is the TEI
+  ids whose text is printed in the PDF. Reported per document and micro-averaged; predicted ids outside the
+  gold set are listed.
 - titles: predicted titles matched one-to-one to TEI titles by rapidfuzz ratio >= 90 on normalized titles.
 """
 
@@ -23,11 +24,10 @@ import time
 from pathlib import Path
 
 from lxml import etree
-from rapidfuzz import fuzz
-
 from paperkg.catalog.citations import title_key
 from paperkg.ingest.pdf import read_pdf_file
 from paperkg.ingest.references import find_arxiv_ids, find_doi
+from rapidfuzz import fuzz
 
 TEI = "{http://www.tei-c.org/ns/1.0}"
 DEFAULT_PDFS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "pdfs"
@@ -58,7 +58,7 @@ def gold_references(tei_path: Path) -> list[dict]:
             if not idno.get("type") and idno.text and (doi := find_doi(idno.text.replace(" ", ""))):
                 ids.add(f"doi:{doi}")
         ids = {GROBID_ERRORS.get(i, i) for i in ids}
-        # ids printed in the raw reference string GROBID segmented (GROBID leaves "CoRR, abs/1412.6980" untagged)
+        # ids printed in the raw reference strings GROBID segmented ("CoRR, abs/1412.6980" stays untagged)
         for note in bib.iter(f"{TEI}note"):
             if note.get("type") == "raw_reference" and note.text:
                 ids |= {f"arxiv:{a}" for a in find_arxiv_ids(note.text)}
@@ -94,9 +94,13 @@ def speed(pdfs: list[Path]) -> dict:
                 page.get_text()
     base = time.perf_counter() - t0
     return {
-        "pdfs": len(pdfs), "pages": pages, "seconds": round(ours, 3),
-        "pages_per_s_per_core": round(pages / ours, 1), "pdfs_per_s_per_core": round(len(pdfs) / ours, 2),
-        "baseline_pymupdf_get_text_seconds": round(base, 3), "slowdown_vs_plain_get_text": round(ours / base, 2),
+        "pdfs": len(pdfs),
+        "pages": pages,
+        "seconds": round(ours, 3),
+        "pages_per_s_per_core": round(pages / ours, 1),
+        "pdfs_per_s_per_core": round(len(pdfs) / ours, 2),
+        "baseline_pymupdf_get_text_seconds": round(base, 3),
+        "slowdown_vs_plain_get_text": round(ours / base, 2),
     }
 
 
@@ -128,24 +132,46 @@ def references(pdf_dir: Path) -> dict:
                 used.add(best_j)
                 t_tp += 1
         per_doc[pdf.name] = {
-            "entries_pred": len(pred), "entries_gold": len(gold),
-            "ids_gold_printed": len(gold_ids), "ids_gold_consolidated_only": len(all_gold_ids - gold_ids),
-            "ids_pred": len(pred_ids), "ids_tp": id_tp,
-            "ids_false_pos": sorted(pred_ids - gold_ids), "ids_missed": sorted(gold_ids - pred_ids),
-            "titles_pred": len(pred_titles), "titles_gold": len(gold_titles), "titles_tp": t_tp,
+            "entries_pred": len(pred),
+            "entries_gold": len(gold),
+            "ids_gold_printed": len(gold_ids),
+            "ids_gold_consolidated_only": len(all_gold_ids - gold_ids),
+            "ids_pred": len(pred_ids),
+            "ids_tp": id_tp,
+            "ids_false_pos": sorted(pred_ids - gold_ids),
+            "ids_missed": sorted(gold_ids - pred_ids),
+            "titles_pred": len(pred_titles),
+            "titles_gold": len(gold_titles),
+            "titles_tp": t_tp,
         }
-        for k, v in (("id_tp", id_tp), ("id_pred", len(pred_ids)), ("id_gold", len(gold_ids)), ("t_tp", t_tp),
-                     ("t_pred", len(pred_titles)), ("t_gold", len(gold_titles))):
+        for k, v in (
+            ("id_tp", id_tp),
+            ("id_pred", len(pred_ids)),
+            ("id_gold", len(gold_ids)),
+            ("t_tp", t_tp),
+            ("t_pred", len(pred_titles)),
+            ("t_gold", len(gold_titles)),
+        ):
             tot[k] += v
 
     def ratio(a: int, b: int) -> float | None:
         return round(a / b, 3) if b else None
 
     return {
-        "ids": {"precision": ratio(tot["id_tp"], tot["id_pred"]), "recall": ratio(tot["id_tp"], tot["id_gold"]),
-                "tp": tot["id_tp"], "pred": tot["id_pred"], "gold": tot["id_gold"]},
-        "titles": {"precision": ratio(tot["t_tp"], tot["t_pred"]), "recall": ratio(tot["t_tp"], tot["t_gold"]),
-                   "tp": tot["t_tp"], "pred": tot["t_pred"], "gold": tot["t_gold"]},
+        "ids": {
+            "precision": ratio(tot["id_tp"], tot["id_pred"]),
+            "recall": ratio(tot["id_tp"], tot["id_gold"]),
+            "tp": tot["id_tp"],
+            "pred": tot["id_pred"],
+            "gold": tot["id_gold"],
+        },
+        "titles": {
+            "precision": ratio(tot["t_tp"], tot["t_pred"]),
+            "recall": ratio(tot["t_tp"], tot["t_gold"]),
+            "tp": tot["t_tp"],
+            "pred": tot["t_pred"],
+            "gold": tot["t_gold"],
+        },
         "per_document": per_doc,
     }
 

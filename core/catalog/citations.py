@@ -1,4 +1,4 @@
-"""Citations (CITES edges, matched to catalog papers or kept as external keys) and full-text passages of PDFs."""
+"""Citations (CITES edges, matched to catalog papers or kept as external keys) and PDF full-text passages."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def title_key(title: str | None) -> str:
 
 
 def external_key(ref: Mapping[str, Any]) -> str:
-    """Stable key of the cited work, shared by every paper citing it: arXiv id, then DOI, then title, then raw."""
+    """Stable key of the cited work, shared by every paper citing it: arXiv id, else DOI, title, raw."""
     if ref.get("arxiv_id"):
         return f"arxiv:{ref['arxiv_id']}"
     if ref.get("doi"):
@@ -73,7 +73,7 @@ def external_key(ref: Mapping[str, Any]) -> str:
 
 
 def split_passages(sections: list[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """(section heading, text) windows of about PASSAGE_WORDS words overlapping by PASSAGE_OVERLAP, per section."""
+    """(heading, text) windows of ~PASSAGE_WORDS words overlapping by PASSAGE_OVERLAP, per section."""
     out: list[tuple[str, str]] = []
     step = PASSAGE_WORDS - PASSAGE_OVERLAP
     for section in sections:
@@ -98,10 +98,19 @@ _CITATION_SELECT = (
 
 def _citation(row: sqlite3.Row) -> CitationRow:
     return CitationRow(
-        citing_pk=int(row["citing_pk"]), citing_id=row["citing_id"], position=int(row["position"]),
-        raw=row["raw"], arxiv_id=row["arxiv_id"], doi=row["doi"], title=row["title"],
-        authors=json.loads(row["authors"]), year=row["year"],
-        cited_pk=row["cited_pk"], cited_id=row["cited_id"], external_key=row["external_key"], match=row["match"],
+        citing_pk=int(row["citing_pk"]),
+        citing_id=row["citing_id"],
+        position=int(row["position"]),
+        raw=row["raw"],
+        arxiv_id=row["arxiv_id"],
+        doi=row["doi"],
+        title=row["title"],
+        authors=json.loads(row["authors"]),
+        year=row["year"],
+        cited_pk=row["cited_pk"],
+        cited_id=row["cited_id"],
+        external_key=row["external_key"],
+        match=row["match"],
     )
 
 
@@ -120,55 +129,70 @@ class CitationsMixin:
         rows = []
         for position, ref in enumerate(fulltext.get("references") or []):
             year = ref.get("year")
-            rows.append((
-                paper_pk, position, str(ref.get("raw", ""))[:4000], ref.get("arxiv_id"),
-                (ref.get("doi") or None) and str(ref["doi"]).lower(), ref.get("title"),
-                json.dumps(list(ref.get("authors") or []), ensure_ascii=False),
-                int(year) if isinstance(year, int) or (isinstance(year, str) and year.isdigit()) else None,
-                external_key(ref),
-            ))
+            rows.append(
+                (
+                    paper_pk,
+                    position,
+                    str(ref.get("raw", ""))[:4000],
+                    ref.get("arxiv_id"),
+                    (ref.get("doi") or None) and str(ref["doi"]).lower(),
+                    ref.get("title"),
+                    json.dumps(list(ref.get("authors") or []), ensure_ascii=False),
+                    int(year)
+                    if isinstance(year, int) or (isinstance(year, str) and year.isdigit())
+                    else None,
+                    external_key(ref),
+                )
+            )
         self.conn.executemany(
-            "INSERT INTO citations (citing_pk, position, raw, arxiv_id, doi, title, authors, year, external_key) "
+            "INSERT INTO citations (citing_pk, position, raw, arxiv_id, doi, title, authors, year, "
+            "external_key) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         self.conn.executemany(
             "INSERT INTO passages (paper_pk, position, section, text) VALUES (?, ?, ?, ?)",
-            [(paper_pk, i, heading, text) for i, (heading, text) in enumerate(split_passages(
-                list(fulltext.get("sections") or [])
-            ))],
+            [
+                (paper_pk, i, heading, text)
+                for i, (heading, text) in enumerate(split_passages(list(fulltext.get("sections") or [])))
+            ],
         )
         self._match_by_ids("c.citing_pk = ?", (paper_pk,))
 
     def _match_by_ids(self, where: str, args: tuple[Any, ...]) -> dict[str, int]:
-        """Unmatched citations whose arXiv id is a paper id, or whose DOI is a paper's DOI (case-insensitive)."""
+        """Unmatched citations whose arXiv id is a paper id, or whose DOI is a paper's DOI (any case)."""
         before = self.conn.total_changes
         self.conn.execute(
             "UPDATE citations AS c SET cited_pk = p.pk, match = 'arxiv' FROM papers p "
-            f"WHERE c.cited_pk IS NULL AND c.arxiv_id IS NOT NULL AND p.id = c.arxiv_id AND p.pk != c.citing_pk "
+            "WHERE c.cited_pk IS NULL AND c.arxiv_id IS NOT NULL AND p.id = c.arxiv_id "
+            "AND p.pk != c.citing_pk "
             f"AND {where}",
             args,
         )
         arxiv = self.conn.total_changes - before
         pending = self.conn.execute(
-            f"SELECT c.pk, c.doi, c.citing_pk FROM citations c WHERE c.cited_pk IS NULL AND c.doi IS NOT NULL "
+            "SELECT c.pk, c.doi, c.citing_pk FROM citations c "
+            "WHERE c.cited_pk IS NULL AND c.doi IS NOT NULL "
             f"AND {where}",
             args,
         ).fetchall()
         doi = 0
         for pk, value, citing in pending:
             hit = self.conn.execute(
-                "SELECT pk FROM papers WHERE doi = ? COLLATE NOCASE AND pk != ? ORDER BY pk LIMIT 1", (value, citing)
+                "SELECT pk FROM papers WHERE doi = ? COLLATE NOCASE AND pk != ? ORDER BY pk LIMIT 1",
+                (value, citing),
             ).fetchone()
             if hit:
-                self.conn.execute("UPDATE citations SET cited_pk = ?, match = 'doi' WHERE pk = ?", (hit[0], pk))
+                self.conn.execute(
+                    "UPDATE citations SET cited_pk = ?, match = 'doi' WHERE pk = ?", (hit[0], pk)
+                )
                 doi += 1
         return {"arxiv": arxiv, "doi": doi}
 
     def match_citations(self) -> dict[str, int]:
         """Match every still-unmatched citation: arXiv id, then DOI, then normalized (fuzzy) title.
 
-        Returns counts {"arxiv", "doi", "title", "unmatched", "total"}. Citations matched earlier stay matched;
+        Returns counts {"arxiv", "doi", "title", "unmatched", "total"}. Earlier matches stay;
         a deleted cited paper turns its citations back into external ones (ON DELETE SET NULL). Call inside a
         transaction; run after ingest so references to papers added later get linked too.
         """
@@ -209,7 +233,8 @@ class CitationsMixin:
     def cited_by_external(self, key: str) -> list[int]:
         """Papers citing an external (not in the catalog) work, by its external key."""
         rows = self.conn.execute(
-            "SELECT DISTINCT citing_pk FROM citations WHERE external_key = ? AND cited_pk IS NULL ORDER BY 1", (key,)
+            "SELECT DISTINCT citing_pk FROM citations WHERE external_key = ? AND cited_pk IS NULL ORDER BY 1",
+            (key,),
         )
         return [int(r[0]) for r in rows]
 
@@ -253,8 +278,8 @@ class CitationsMixin:
 
 
 class _TitleIndex:
-    """Catalog titles for one matching pass: exact normalized title first, then rapidfuzz over papers sharing a
-    rare word with the reference title (so a large catalog is not scanned once per reference)."""
+    """Catalog titles for one matching pass: exact normalized title first, then rapidfuzz over papers
+    sharing a rare word with the reference title (so a large catalog is not scanned once per reference)."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.exact: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
