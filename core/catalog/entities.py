@@ -74,6 +74,21 @@ class EntitiesMixin:
             ]
         return out
 
+    def handled_mentions(self, mention_pks: Sequence[int]) -> set[int]:
+        """The subset of these mentions already linked to an entity or skipped."""
+        out: set[int] = set()
+        for chunk in _chunks(list(mention_pks), 400):
+            marks = ", ".join("?" * len(chunk))
+            out |= {
+                int(r[0])
+                for r in self.conn.execute(
+                    f"SELECT mention_pk FROM mention_entities WHERE mention_pk IN ({marks}) "
+                    f"UNION SELECT mention_pk FROM mentions_skipped WHERE mention_pk IN ({marks})",
+                    chunk + chunk,
+                )
+            }
+        return out
+
     def paper_texts(self, pks: Sequence[int]) -> dict[int, str]:
         """The text mention offsets point into: title + ". " + abstract (see `Paper.text`)."""
         out: dict[int, str] = {}
@@ -291,6 +306,20 @@ class EntitiesMixin:
             (entity_pk, limit),
         )
         return [(r[0], r[1], int(r[2])) for r in rows]
+
+    def graph_signature(self) -> dict[str, int | str]:
+        """Counts and high-water marks of everything the graph is built from: equal means unchanged."""
+        q = {
+            "papers": "SELECT COUNT(*) || ':' || COALESCE(MAX(last_changed), '') || ':' || COALESCE(MAX(pk), 0) "
+            "FROM papers",
+            "authors": "SELECT COUNT(*) FROM paper_authors",
+            "links": "SELECT COUNT(*) || ':' || COALESCE(MAX(mention_pk), 0) || ':' || TOTAL(entity_pk) "
+            "FROM mention_entities",
+            "entities": "SELECT COUNT(*) || ':' || TOTAL(mention_count) || ':' || COALESCE(MAX(pk), 0) FROM entities",
+            "relations": "SELECT COUNT(*) || ':' || COALESCE(MAX(pk), 0) FROM relations",
+            "citations": "SELECT COUNT(*) || ':' || COALESCE(MAX(pk), 0) || ':' || COUNT(cited_pk) FROM citations",
+        }
+        return {name: str(self.conn.execute(sql).fetchone()[0]) for name, sql in q.items()}
 
     # --- sync state --------------------------------------------------------------------------------------
     def sync_digests(self, target: str, kind: str) -> dict[str, str]:

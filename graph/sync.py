@@ -1,0 +1,321 @@
+"""Neo4j sync: the only module that opens Bolt sessions. Pushes the graph with batched, parameterized MERGE.
+
+Idempotent (MERGE on keys, SET properties) and incremental: a digest of every paper (node plus its outgoing
+edges), entity and entity relation is kept per target in the catalog, and only what changed since the last sync
+is sent; what disappeared from the catalog is deleted. Batches are cut by row count and by a byte budget
+(small for FalkorDB, large for Neo4j, see `dialect.py`); transient errors and dropped connections are retried.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import neo4j
+from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from paperkg.catalog import Catalog
+from paperkg.errors import GraphUnavailable
+from paperkg.graph.dialect import DIALECTS, Dialect, detect
+from paperkg.graph.model import REL_TYPES, EntityRecord, PaperRecord, RelationRecord, read_snapshot
+
+_RETRYABLE = (ServiceUnavailable, SessionExpired, TransientError, ConnectionError, OSError)
+
+
+@dataclass(slots=True)
+class SyncReport:
+    target: str
+    dialect: str
+    papers_pushed: int = 0
+    entities_pushed: int = 0
+    relations_pushed: int = 0
+    papers_deleted: int = 0
+    entities_deleted: int = 0
+    relations_deleted: int = 0
+    batches: int = 0
+    statements: int = 0
+    counters: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return any((self.papers_pushed, self.entities_pushed, self.relations_pushed, self.papers_deleted,
+                    self.entities_deleted, self.relations_deleted))
+
+    @property
+    def writes(self) -> int:
+        """Nodes and relationships created or deleted plus properties set, as the server counted them."""
+        return sum(self.counters.get(k, 0) for k in (
+            "nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted"))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target, "dialect": self.dialect, "papers_pushed": self.papers_pushed,
+            "entities_pushed": self.entities_pushed, "relations_pushed": self.relations_pushed,
+            "papers_deleted": self.papers_deleted, "entities_deleted": self.entities_deleted,
+            "relations_deleted": self.relations_deleted, "batches": self.batches, "counters": self.counters,
+            "seconds": round(self.seconds, 3),
+            "writes_per_second": round(self.writes / self.seconds, 1) if self.seconds else None,
+        }
+
+
+def digest(value: Any) -> str:
+    return hashlib.blake2b(json.dumps(value, sort_keys=True, ensure_ascii=False).encode(), digest_size=12).hexdigest()
+
+
+def batches(rows: Iterable[dict], max_rows: int, max_bytes: int) -> Iterator[list[dict]]:
+    """Cut rows into batches of at most `max_rows` rows and about `max_bytes` of JSON; a lone huge row goes alone."""
+    batch: list[dict] = []
+    size = 0
+    for row in rows:
+        row_size = len(json.dumps(row, ensure_ascii=False).encode()) + 1
+        if batch and (len(batch) >= max_rows or size + row_size > max_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(row)
+        size += row_size
+    if batch:
+        yield batch
+
+
+class GraphWriter:
+    """A driver plus a dialect: runs statements with retries and byte-budgeted UNWIND batches."""
+
+    def __init__(self, driver: neo4j.Driver, database: str | None, dialect: Dialect | None = None,
+                 on_rows: Callable[[int], None] | None = None) -> None:
+        self.driver = driver
+        self.database = database
+        self.dialect = dialect or detect(self.read)
+        self.on_rows = on_rows
+        self.counters: dict[str, int] = {}
+        self.batches = 0
+        self.statements = 0
+
+    @retry(retry=retry_if_exception_type(_RETRYABLE), stop=stop_after_attempt(6),
+           wait=wait_exponential(multiplier=0.2, max=5), reraise=True)
+    def read(self, query: str, **params: Any) -> list[dict]:
+        with self.driver.session(database=self.database) as session:
+            return session.run(query, params).data()
+
+    @retry(retry=retry_if_exception_type(_RETRYABLE), stop=stop_after_attempt(6),
+           wait=wait_exponential(multiplier=0.2, max=5), reraise=True)
+    def write(self, query: str, **params: Any) -> None:
+        # auto-commit runs: FalkorDB's Bolt has no explicit transactions; every statement here is idempotent,
+        # so replaying one after a dropped connection is safe
+        with self.driver.session(database=self.database) as session:
+            summary = session.run(query, params).consume()
+        self.statements += 1
+        for name, value in vars(summary.counters).items():
+            if isinstance(value, int) and not isinstance(value, bool) and value:
+                key = name.lstrip("_")
+                self.counters[key] = self.counters.get(key, 0) + value
+
+    def unwind(self, query: str, rows: Iterable[dict]) -> int:
+        """Run `query` (which reads `$rows`) over all rows in budgeted batches; returns the row count."""
+        n = 0
+        for batch in batches(rows, self.dialect.max_batch_rows, self.dialect.max_batch_bytes):
+            self.write(query, rows=batch)
+            self.batches += 1
+            n += len(batch)
+            if self.on_rows:
+                self.on_rows(len(batch))
+        return n
+
+    def ensure_schema(self) -> None:
+        for statement in self.dialect.schema_statements():
+            try:
+                self.write(statement)
+            except neo4j.exceptions.Neo4jError as exc:
+                if not self.dialect.schema_error_is_harmless(str(exc)):
+                    raise
+
+
+# --- Cypher ---------------------------------------------------------------------------------------------
+Q_ENTITIES = (
+    "UNWIND $rows AS row MERGE (e:Entity {id: row.id}) "
+    "SET e.name = row.name, e.type = row.type, e.aliases = row.aliases, e.paper_count = row.paper_count, "
+    "e.mention_count = row.mention_count"
+)
+Q_PAPERS = (
+    "UNWIND $rows AS row MERGE (p:Paper {id: row.id}) "
+    "SET p.title = row.title, p.year = row.year, p.categories = row.categories, p.external = false"
+)
+Q_CLEAR_PAPER_EDGES = (
+    "UNWIND $rows AS row MATCH (p:Paper {id: row.id})-[r]->() "
+    "WHERE type(r) IN ['MENTIONS', 'IN_CATEGORY', 'CITES'] DELETE r"
+)
+Q_CLEAR_WROTE = "UNWIND $rows AS row MATCH (:Author)-[r:WROTE]->(p:Paper {id: row.id}) DELETE r"
+Q_MENTIONS = (
+    "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MATCH (e:Entity {id: row.e}) "
+    "MERGE (p)-[r:MENTIONS]->(e) SET r.count = row.count"
+)
+Q_WROTE = (
+    "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MERGE (a:Author {name: row.a}) "
+    "MERGE (a)-[r:WROTE]->(p) SET r.position = row.position"
+)
+Q_IN_CATEGORY = (
+    "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MERGE (c:Category {code: row.c}) MERGE (p)-[:IN_CATEGORY]->(c)"
+)
+Q_CITES = (
+    "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MERGE (q:Paper {id: row.q}) "
+    "ON CREATE SET q.external = row.external MERGE (p)-[:CITES]->(q)"
+)
+Q_DELETE_PAPERS = "UNWIND $rows AS row MATCH (p:Paper {id: row.id}) DETACH DELETE p"
+Q_DELETE_ENTITIES = "UNWIND $rows AS row MATCH (e:Entity {id: row.id}) DETACH DELETE e"
+Q_ORPHANS = (
+    "MATCH (a:Author) WHERE NOT (a)--() DELETE a",
+    "MATCH (c:Category) WHERE NOT (c)--() DELETE c",
+    "MATCH (p:Paper) WHERE p.external = true AND NOT (p)--() DELETE p",
+)
+
+
+def q_relation(rel_type: str) -> str:
+    assert rel_type in REL_TYPES.values()  # relationship types cannot be parameters: only these names are used
+    return (
+        "UNWIND $rows AS row MATCH (h:Entity {id: row.h}) MATCH (t:Entity {id: row.t}) "
+        f"MERGE (h)-[r:{rel_type}]->(t) SET r.count = row.count, r.papers = row.papers"
+    )
+
+
+def q_delete_relation(rel_type: str) -> str:
+    assert rel_type in REL_TYPES.values()
+    return f"UNWIND $rows AS row MATCH (:Entity {{id: row.h}})-[r:{rel_type}]->(:Entity {{id: row.t}}) DELETE r"
+
+
+# --- sync -----------------------------------------------------------------------------------------------
+def open_driver(uri: str, user: str | None, password: str | None) -> neo4j.Driver:
+    auth = (user, password or "") if user else None
+    try:
+        driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=10)
+    except ValueError as exc:
+        raise GraphUnavailable(f"bad graph server address {uri!r}: {exc}") from None
+    return driver
+
+
+def sync_graph(
+    catalog: Catalog,
+    driver: neo4j.Driver,
+    *,
+    target: str,
+    database: str | None = None,
+    dialect: str | None = None,
+    full: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> SyncReport:
+    """Push what changed since the last sync to `target` (a name for the server + database in the sync state).
+
+    `full` forgets the stored state and re-pushes everything (still idempotent). `progress(done, total)` is
+    called as rows are written.
+    """
+    started = time.perf_counter()
+    done = [0]
+    total = [0]
+
+    def on_rows(n: int) -> None:
+        done[0] += n
+        if progress:
+            progress(done[0], total[0])
+
+    try:
+        writer = GraphWriter(driver, database, DIALECTS[dialect] if dialect else None, on_rows=on_rows)
+        report = SyncReport(target=target, dialect=writer.dialect.name)
+        _sync(catalog, writer, report, target, full, total)
+    except (ServiceUnavailable, SessionExpired, OSError) as exc:
+        raise GraphUnavailable(f"graph server {target} unavailable: {exc.__class__.__name__}") from None
+    report.batches, report.statements, report.counters = writer.batches, writer.statements, writer.counters
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _sync(catalog: Catalog, w: GraphWriter, report: SyncReport, target: str, full: bool, total: list[int]) -> None:
+    d = w.dialect
+    snap = read_snapshot(catalog)
+    if full:
+        with catalog.transaction():
+            for kind in ("paper", "entity", "relation"):
+                catalog.drop_sync_digests(target, kind)
+    old = {kind: catalog.sync_digests(target, kind) for kind in ("paper", "entity", "relation")}
+
+    entity_rows = {e.id: _entity_row(e, d) for e in snap.entities}
+    paper_rows = {p.id: _paper_row(p, d) for p in snap.papers}
+    relation_rows = {r.key: _relation_row(r, d) for r in snap.relations}
+    new = {
+        "entity": {k: digest(v) for k, v in entity_rows.items()},
+        "paper": {k: digest(v) for k, v in paper_rows.items()},
+        "relation": {k: digest(v) for k, v in relation_rows.items()},
+    }
+    changed = {kind: sorted(k for k, dg in new[kind].items() if old[kind].get(k) != dg) for kind in new}
+    gone = {kind: sorted(set(old[kind]) - set(new[kind])) for kind in new}
+    papers = [paper_rows[k] for k in changed["paper"]]
+    total[0] = (
+        len(changed["entity"]) + len(papers) * 2
+        + sum(len(p["mentions"]) + len(p["authors"]) + len(p["categories"]) + len(p["cites"]) for p in papers)
+        + len(changed["relation"]) + sum(len(v) for v in gone.values())
+    )
+    if not any(changed.values()) and not any(gone.values()):
+        return
+    w.ensure_schema()
+
+    # nodes first (entities, then papers), so that edge batches can MATCH both ends
+    w.unwind(Q_ENTITIES, (entity_rows[k]["node"] for k in changed["entity"]))
+    w.unwind(Q_PAPERS, (p["node"] for p in papers))
+    previously = [{"id": p["node"]["id"]} for p in papers if p["node"]["id"] in old["paper"]]
+    w.unwind(Q_CLEAR_PAPER_EDGES, previously)
+    w.unwind(Q_CLEAR_WROTE, previously)
+    w.unwind(Q_MENTIONS, ({"p": p["node"]["id"], "e": e, "count": n} for p in papers for e, n in p["mentions"]))
+    w.unwind(Q_WROTE, ({"p": p["node"]["id"], "a": a, "position": i}
+                       for p in papers for i, a in enumerate(p["authors"])))
+    w.unwind(Q_IN_CATEGORY, ({"p": p["node"]["id"], "c": c} for p in papers for c in p["categories"]))
+    w.unwind(Q_CITES, ({"p": p["node"]["id"], "q": q, "external": ext} for p in papers for q, ext in p["cites"]))
+    for rel_type in REL_TYPES.values():
+        w.unwind(q_relation(rel_type), (relation_rows[k]["edge"] for k in changed["relation"]
+                                        if relation_rows[k]["type"] == rel_type))
+    # then deletions: relations that vanished, papers and entities that left the catalog, orphaned nodes
+    for rel_type in REL_TYPES.values():
+        w.unwind(q_delete_relation(rel_type), (_split_relation_key(k) for k in gone["relation"]
+                                               if k.split("\x1f")[1] == rel_type))
+    w.unwind(Q_DELETE_PAPERS, ({"id": k} for k in gone["paper"]))
+    w.unwind(Q_DELETE_ENTITIES, ({"id": k} for k in gone["entity"]))
+    if papers or gone["paper"]:
+        for statement in Q_ORPHANS:
+            w.write(statement)
+
+    report.entities_pushed, report.papers_pushed = len(changed["entity"]), len(papers)
+    report.relations_pushed = len(changed["relation"])
+    report.papers_deleted, report.entities_deleted = len(gone["paper"]), len(gone["entity"])
+    report.relations_deleted = len(gone["relation"])
+    with catalog.transaction():
+        for kind in new:
+            catalog.set_sync_digests(target, kind, ((k, new[kind][k]) for k in changed[kind]))
+            catalog.drop_sync_digests(target, kind, gone[kind])
+
+
+def _split_relation_key(key: str) -> dict[str, str]:
+    head, _rel_type, tail = key.split("\x1f")
+    return {"h": head, "t": tail}
+
+
+def _entity_row(e: EntityRecord, d: Dialect) -> dict:
+    return {"node": {
+        "id": e.id, "name": d.clip(e.name), "type": e.type, "aliases": [d.clip(a) for a in e.aliases[: d.max_list]],
+        "paper_count": e.paper_count, "mention_count": e.mention_count,
+    }}
+
+
+def _paper_row(p: PaperRecord, d: Dialect) -> dict:
+    return {
+        "node": {"id": p.id, "title": d.clip(p.title), "year": p.year, "categories": p.categories},
+        "mentions": [list(m) for m in p.mentions],
+        "authors": p.authors,
+        "categories": p.categories,
+        "cites": [[q, False] for q in p.cites] + [[q, True] for q in p.cites_external],
+    }
+
+
+def _relation_row(r: RelationRecord, d: Dialect) -> dict:
+    return {"type": r.type, "edge": {"h": r.head, "t": r.tail, "count": r.count, "papers": r.papers[: d.max_list]}}
