@@ -35,6 +35,9 @@ MAX_PAGES = (
 _ARXIV_STAMP = re.compile(r"arXiv:\s*(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)\s*\[")
 
 
+_LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
+
+
 class UnreadablePdf(Exception):
     """A PDF that neither backend can read; the message is the quarantine reason."""
 
@@ -123,9 +126,7 @@ def _extract_pymupdf(data: bytes) -> tuple[list[list[Line]], dict[str, str]]:
             raise UnreadablePdf("encrypted PDF (a password is required to open it)")
         if doc.page_count == 0:
             raise UnreadablePdf("corrupt PDF: no pages")
-        flags = (
-            pymupdf.TEXT_PRESERVE_LIGATURES | pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP
-        )
+        flags = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP  # ligatures expanded: ﬁ -> fi
         pages = []
         for number, page in enumerate(doc):
             if number >= MAX_PAGES:
@@ -174,6 +175,7 @@ def _extract_pypdf(path: Path) -> tuple[list[list[Line]], dict[str, str]]:
             if number >= MAX_PAGES:
                 break
             text = page.extract_text() or ""
+            text = text.translate(_LIGATURES)
             pages.append([Line(t, number) for t in text.splitlines() if t.strip()])
     except FileNotDecryptedError as exc:
         raise UnreadablePdf("encrypted PDF (a password is required to open it)") from exc

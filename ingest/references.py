@@ -226,7 +226,10 @@ def _after_authors(text: str, end: int, year_m: re.Match[str] | None) -> str | N
     """The title following an author list; None when the year or the venue comes first (physics styles)."""
     tail = text[end:].lstrip(" .,:")
     if year_m and year_m.start() >= end and not text[end : year_m.start()].strip(" .,:("):
-        return None
+        after = text[year_m.end() :].lstrip("abcdefgh")
+        if after.startswith(")"):  # Springer: Authors (2021) Title. Journal
+            return _first_sentence(after[1:].lstrip(" .,:"))
+        return None  # physics: Authors, 2007 Phys. Rev. Lett. 99 251101
     return _first_sentence(tail)
 
 
