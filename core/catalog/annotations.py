@@ -52,7 +52,7 @@ class AnnotationsMixin:
     conn: sqlite3.Connection
 
     def tag_diff(self, *, model: str | None = None) -> list[int]:
-        """Keys of papers never tagged or changed since tagging (and, when `model` is given, tagged by another)."""
+        """Keys of papers never tagged or changed since tagging (with `model`: or tagged by another)."""
         sql = (
             "SELECT p.pk FROM papers p LEFT JOIN tag_state s ON s.paper_pk = p.pk "
             "WHERE s.content_hash IS NULL OR s.content_hash != p.content_hash"
@@ -73,14 +73,16 @@ class AnnotationsMixin:
     ) -> tuple[int, int]:
         """Swap a paper's mentions and relations for new ones and record the tagged version.
 
-        Call inside a transaction so readers never see a half-tagged paper. Returns (mentions, relations) written.
+        Call inside a transaction so readers never see a half-tagged paper.
+        Returns the numbers of mentions and relations written.
         """
         self.conn.execute("DELETE FROM relations WHERE paper_pk = ?", (paper_pk,))
         self.conn.execute("DELETE FROM mentions WHERE paper_pk = ?", (paper_pk,))
         pks = []
         for m in mentions:
             cur = self.conn.execute(
-                "INSERT INTO mentions (paper_pk, start, end, text, type, score, sentence) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO mentions (paper_pk, start, end, text, type, score, sentence) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (paper_pk, int(m.start), int(m.end), m.text, m.type, float(m.score), int(m.sentence)),
             )
             pks.append(int(cur.lastrowid))
@@ -94,7 +96,8 @@ class AnnotationsMixin:
         )
         self.conn.execute(
             "INSERT INTO tag_state (paper_pk, content_hash, model) VALUES (?, ?, ?) "
-            "ON CONFLICT (paper_pk) DO UPDATE SET content_hash = excluded.content_hash, model = excluded.model",
+            "ON CONFLICT (paper_pk) DO UPDATE SET "
+            "content_hash = excluded.content_hash, model = excluded.model",
             (paper_pk, content_hash, model),
         )
         return len(pks), len(rows)

@@ -1,0 +1,206 @@
+"""Running the trained tagger: word-level predictions for tokenized sentences, character-level for text."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from paperkg.graph.tagger.artifact import load_artifact
+from paperkg.graph.tagger.batching import build_pairs, enumerate_spans
+from paperkg.graph.tagger.data import ENTITY_TYPES, RELATION_TYPES
+from paperkg.graph.tagger.model import SpanRelModel, featurize
+
+# spans and pairs are formed within a sentence; a run-on "sentence" (no punctuation) is cut into pieces
+# of this many words so the number of pairs stays bounded (the encoder still sees the whole text)
+MAX_SENTENCE_WORDS = 96
+
+
+@dataclass(slots=True)
+class SentencePrediction:
+    entities: list[tuple[int, int, str, float]] = field(default_factory=list)  # local, inclusive end
+    relations: list[tuple[int, int, str, float]] = field(default_factory=list)  # (head idx, tail idx, ...)
+
+
+@dataclass(slots=True)
+class Mention:
+    start: int  # character offsets into the tagged text, end exclusive
+    end: int
+    text: str
+    type: str
+    score: float
+    sentence: int
+
+
+@dataclass(slots=True)
+class RelationMention:
+    head: int  # index into TagResult.mentions
+    tail: int
+    type: str
+    score: float
+    sentence: int
+
+
+@dataclass(slots=True)
+class TagResult:
+    text: str
+    mentions: list[Mention] = field(default_factory=list)
+    relations: list[RelationMention] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {
+            "mentions": [
+                {
+                    "start": m.start,
+                    "end": m.end,
+                    "text": m.text,
+                    "type": m.type,
+                    "score": round(m.score, 4),
+                    "sentence": m.sentence,
+                }
+                for m in self.mentions
+            ],
+            "relations": [
+                {
+                    "head": r.head,
+                    "tail": r.tail,
+                    "head_text": self.mentions[r.head].text,
+                    "tail_text": self.mentions[r.tail].text,
+                    "type": r.type,
+                    "score": round(r.score, 4),
+                    "sentence": r.sentence,
+                }
+                for r in self.relations
+            ],
+        }
+
+
+class Tagger:
+    """Entity and relation extraction with a loaded artifact. Thread-safe for inference."""
+
+    def __init__(self, model: SpanRelModel, tokenizer, config: dict) -> None:
+        self.model = model
+        self.tokenizer = tokenizer
+        self.config = config
+        self.version = str(config.get("version", "unknown"))
+        self._lock = threading.Lock()
+        self._nlp = None
+
+    @classmethod
+    def load(cls, model_dir: Path | str | None = None) -> Tagger:
+        return cls(*load_artifact(model_dir))
+
+    # -- word level ----------------------------------------------------------------------------------------
+    @torch.inference_mode()
+    def predict_sentences(
+        self, docs: list[list[list[str]]], *, batch_size: int = 16
+    ) -> list[list[SentencePrediction]]:
+        """Predictions for documents given as sentences of words (sentence-local, inclusive word offsets)."""
+        out: list[list[SentencePrediction]] = []
+        with self._lock:
+            was_training = self.model.training
+            self.model.eval()
+            try:
+                for i in range(0, len(docs), batch_size):
+                    out.extend(self._predict_batch(docs[i : i + batch_size]))
+            finally:
+                self.model.train(was_training)
+        return out
+
+    def _predict_batch(self, docs: list[list[list[str]]]) -> list[list[SentencePrediction]]:
+        model = self.model
+        results = [[SentencePrediction() for _ in doc] for doc in docs]
+        keep = [d for d, doc in enumerate(docs) if any(doc)]
+        if not keep:
+            return results
+        feats = featurize(self.tokenizer, [docs[d] for d in keep])
+        tokens, offsets = model.encode(feats)
+        spans = enumerate_spans(feats, offsets, model.max_width)
+        vecs = model.span_repr(tokens, spans.starts, spans.ends, spans.widths)
+        probs = model.ner_logits(vecs).softmax(-1)
+        score, label = probs.max(-1)
+        found: list[list[list[tuple[int, int]]]] = [[[] for _ in f.sentence_bounds] for f in feats]
+        found_types: list[list[list[int]]] = [[[] for _ in f.sentence_bounds] for f in feats]
+        for k in (label > 0).nonzero().flatten().tolist():
+            d, s, a, b = spans.where[k]
+            found[d][s].append((a, b))
+            found_types[d][s].append(int(label[k]))
+            results[keep[d]][s].entities.append((a, b, ENTITY_TYPES[int(label[k]) - 1], float(score[k])))
+        pairs = build_pairs(feats, offsets, found)
+        if pairs.where:
+            ht = torch.tensor([found_types[d][s][h] for d, s, h, _ in pairs.where], dtype=torch.long)
+            tt = torch.tensor([found_types[d][s][t] for d, s, _, t in pairs.where], dtype=torch.long)
+            hv = model.span_repr(tokens, pairs.head_start, pairs.head_end, pairs.head_width)
+            tv = model.span_repr(tokens, pairs.tail_start, pairs.tail_end, pairs.tail_width)
+            rprobs = model.rel_logits(tokens, hv, tv, ht, tt, pairs.between).softmax(-1)
+            rscore, rlabel = rprobs.max(-1)
+            for k in (rlabel > 0).nonzero().flatten().tolist():
+                d, s, h, t = pairs.where[k]
+                results[keep[d]][s].relations.append(
+                    (h, t, RELATION_TYPES[int(rlabel[k]) - 1], float(rscore[k]))
+                )
+        return results
+
+    # -- raw text ------------------------------------------------------------------------------------------
+    def _splitter(self):
+        if self._nlp is None:
+            import spacy
+
+            nlp = spacy.blank("en")
+            nlp.add_pipe("sentencizer")
+            self._nlp = nlp
+        return self._nlp
+
+    def tag_texts(self, texts: list[str], *, batch_size: int = 16) -> list[TagResult]:
+        """Mentions (character offsets) and relations for each raw text; empty text gives an empty result."""
+        clean = [t if isinstance(t, str) else "" for t in texts]
+        docs = list(self._splitter().pipe(clean, batch_size=256))
+        words_per_doc, tokens_per_doc, ids_per_doc = [], [], []
+        for doc in docs:
+            sents, toks, ids = split_words(doc)
+            words_per_doc.append(sents)
+            tokens_per_doc.append(toks)
+            ids_per_doc.append(ids)
+        preds = self.predict_sentences(words_per_doc, batch_size=batch_size)
+        out = []
+        for text, doc, toks, ids, pred in zip(clean, docs, tokens_per_doc, ids_per_doc, preds, strict=True):
+            result = TagResult(text)
+            for sent_toks, s, sp in zip(toks, ids, pred, strict=True):
+                index = {}
+                for j, (a, b, typ, sc) in enumerate(sp.entities):
+                    start, end = doc[sent_toks[a]].idx, doc[sent_toks[b]].idx + len(doc[sent_toks[b]].text)
+                    index[j] = len(result.mentions)
+                    result.mentions.append(Mention(start, end, text[start:end], typ, sc, s))
+                for h, t, typ, sc in sp.relations:
+                    result.relations.append(RelationMention(index[h], index[t], typ, sc, s))
+            out.append(result)
+        return out
+
+
+def split_words(doc) -> tuple[list[list[str]], list[list[int]], list[int]]:
+    """Sentences of words (spaCy tokens without whitespace tokens), each word's token index in `doc`, and
+    the spaCy sentence number of each (a run-on sentence gives several pieces with the same number)."""
+    words, tokens, sent_ids = [], [], []
+    sents = list(doc.sents) if doc.has_annotation("SENT_START") else [doc[:]]
+    for n, sent in enumerate(sents):
+        toks = [t.i for t in sent if not t.is_space and t.text.strip()]
+        for k in range(0, len(toks), MAX_SENTENCE_WORDS):
+            chunk = toks[k : k + MAX_SENTENCE_WORDS]
+            words.append([doc[i].text for i in chunk])
+            tokens.append(chunk)
+            sent_ids.append(n)
+    return words, tokens, sent_ids
+
+
+_CACHE: dict[str, Tagger] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def get_tagger(model_dir: Path | str | None = None) -> Tagger:
+    """The tagger for model_dir (default: the shipped artifact), loaded once per process."""
+    key = str(Path(model_dir).resolve()) if model_dir else ""
+    with _CACHE_LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = Tagger.load(model_dir)
+        return _CACHE[key]
