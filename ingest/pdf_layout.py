@@ -160,21 +160,22 @@ def find_authors(first_page: list[Line], after: int, stop_at: int) -> list[str]:
 
 def join_lines(texts: list[str]) -> str:
     """Join wrapped lines: undo end-of-line hyphenation, keep DOIs and URLs broken at a line end whole."""
-    out = ""
+    parts: list[str] = []
     for raw in texts:
         text = raw.strip().replace("\u2010", "-").replace("\u2011", "-").replace("\xad", "-")
         if not text:
             continue
-        if not out:
-            out = text
+        if not parts:
+            parts.append(text)
             continue
-        last = out.rsplit(None, 1)[-1]
-        if re.search(r"(?:10\.\d{4,9}/|https?://|www\.)\S*$", last) and last[-1] in "/._-":
-            out += text
-        elif re.search(r"\b(?:astro|hep|cond|gr|math|nucl|quant|chao|solv|q)-$", out):
-            out += text  # an old-style arXiv archive (astro-ph/0407532) broken at its hyphen
-        elif re.search(r"[a-z]-$", out) and re.match(r"^[a-z]", text):
-            out = out[:-1] + text
+        prev = parts[-1]
+        last = prev.rsplit(None, 1)[-1]
+        if last[-1] in "/._-" and re.search(r"(?:10\.\d{4,9}/|https?://|www\.)\S*$", last):
+            parts[-1] = prev + text
+        elif last[-1] == "-" and re.search(r"\b(?:astro|hep|cond|gr|math|nucl|quant|chao|solv|q)-$", last):
+            parts[-1] = prev + text  # an old-style arXiv archive (astro-ph/0407532) broken at its hyphen
+        elif len(last) > 1 and last[-1] == "-" and last[-2].islower() and text[0].islower():
+            parts[-1] = prev[:-1] + text
         else:
-            out += " " + text
-    return clean_text(out)
+            parts.append(text)
+    return clean_text(" ".join(parts))

@@ -196,55 +196,76 @@ def _authors_title_year(text: str) -> tuple[list[str], str | None, int | None]:
     if q := re.search(r"[“\"](.{8,300}?)[,.]?[”\"]", text):
         return _split_authors(text[: q.start()]), _tidy_title(q.group(1)), year
 
-    # author-year styles: authors, then the year early in the entry, then the title
-    #   ACL/ACM: Authors. 2019. Title. Venue.   APA: Authors (2019). Title. Venue.
-    #   Springer: Authors (2019) Title.
-    # Vancouver: Surname AB, Surname C. Title. Journal 2004;227:119-30.
-    m = _VANCOUVER.match(text)
-    if (
-        m
-        and len(m.group(0)) < 600
-        and not re.match(r"\s+[A-Z][\w'’\-]+(?:,|\s+and\b|\.\s+\d{4})", text[m.end() :])
-    ):
-        return _split_authors(m.group(0)), _after_authors(text, m.end(), year_m), year
+    # an author list ending at a sentence end: Vancouver (Surname AB, Surname C. Title. Journal 2004;227:1-3),
+    # ACL/ACM (Authors. 2019. Title. Venue.), numbered ML styles (Authors. Title. Venue, 2019.), Springer
+    # (Authors (2019) Title.) and physics styles without titles (Authors, 2007 Phys. Rev. Lett. 99 251101)
+    if (end := _author_list_end(text)) is not None:
+        return _split_authors(text[:end]), _after_authors(text, end, year_m), year
 
+    # APA and other author-year lists the scanner does not take: the year delimits the authors
     delimited = year_m is not None and re.search(r"(?:\.|\(|,\s\()\s*$", text[: year_m.start()]) is not None
     if year_m and (year_m.start() < len(text) * 0.6 or delimited):
         head = text[: year_m.start()].rstrip(" (.,[")
         tail = text[year_m.end() :].lstrip("abcdefgh").lstrip(" ).,:;]")
-        if _looks_like_authors(head):
-            title = _first_sentence(tail)
-            return _split_authors(head), title, year
-
-    # Authors. Title. Venue, year.  (numbered ML styles; physics styles without titles)
-    if (m := _NAME_LIST.match(text)) and len(m.group(0)) < 600:
-        return _split_authors(m.group(0)), _after_authors(text, m.end(), year_m), year
+        if not head or _looks_like_authors(head):
+            return _split_authors(head), _first_sentence(tail), year
     return [], _first_sentence(text), year
 
 
 def _after_authors(text: str, end: int, year_m: re.Match[str] | None) -> str | None:
-    """The title following an author list; None when the year or the venue comes first (physics styles)."""
-    tail = text[end:].lstrip(" .,:")
+    """The title following an author list; None when the venue comes first (physics styles)."""
     if year_m and year_m.start() >= end and not text[end : year_m.start()].strip(" .,:("):
         after = text[year_m.end() :].lstrip("abcdefgh")
-        if after.startswith(")"):  # Springer: Authors (2021) Title. Journal
-            return _first_sentence(after[1:].lstrip(" .,:"))
+        if after[:1] in ").:":  # "2018. Title", "(2021) Title", "(2019). Title"
+            return _first_sentence(after.lstrip(" ).:,"))
         return None  # physics: Authors, 2007 Phys. Rev. Lett. 99 251101
-    return _first_sentence(tail)
+    return _first_sentence(text[end:].lstrip(" .,:"))
 
 
-_INITIALS = r"(?:[A-Z]\.?-?\s?){1,3}"
-_SURNAME = r"(?:(?:van|von|der|de|den|del|da|di|la|le|du|dos|st\.?)\s+)*[A-Z][\w'’\-]+(?:\s[A-Z][\w'’\-]+)?"
-# "Hoitsma E, Reulen JP, de Baets M." / "Wiltshire D L, 2007" (Vancouver and physics)
-#  "Kolb E. W., and Turner M. S." / "Matos T., Siddhartha Guzman F."
-_V_INITIALS = r"(?:[A-Z]{1,3}(?:\s[A-Z])*\b|[A-Z]\.(?:\s?-?[A-Z]\.){0,2})"
-_V_PERSON = rf"{_SURNAME}\s+{_V_INITIALS}"
-_VANCOUVER = re.compile(rf"^(?:{_V_PERSON},?\s+(?:and\s+|&\s+)?)*{_V_PERSON}(?:,?\s+et\s+al\.?)?[.,]?(?=\s)")
-# "M. A. Alvarez, L. Rosasco, and N. D. Lawrence." / "Sanjeev Arora, Yingyu Liang, and Tengyu Ma."
-_NAME_LIST = re.compile(
-    rf"^(?:(?:{_INITIALS}\s?)?{_SURNAME}(?:\s+{_INITIALS})?(?:\s+[A-Z][\w'’\-]+)?,?\s+(?:and\s+|&\s+)?)*?"
-    rf"(?:and\s+|&\s+)?(?:et\s+al|(?:{_INITIALS}\s?)?{_SURNAME}(?:\s+{_INITIALS})?)\.(?=\s+[A-Z0-9\"“])"
+_PARTICLE = r"(?:van|von|der|de|den|del|della|da|di|la|le|du|dos|st\.?)"
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-Ž"  # Latin capitals with accents ("Gallego JÁ", "Łukasz")
+_SURNAME = rf"(?:[{_UPPER}][\w'’\-]+\s+)?(?:{_PARTICLE}\s+)*[{_UPPER}][\w'’\-]+"
+# "Hoitsma E", "Reulen JP", "Wiltshire D L", "Kolb E. W.", "Van der Linden ML"
+_PERSON_VANCOUVER = re.compile(
+    rf"^{_SURNAME}\s+(?:[{_UPPER}]{{1,3}}(?:[\s-][{_UPPER}]){{0,2}}|[{_UPPER}]\.(?:\s?-?[{_UPPER}]\.){{0,2}})$"
 )
+# "Sanjeev Arora", "N. D. Lawrence", "Michael J. Bommarito II", "Madeleine van Zuylen"
+_PERSON_WESTERN = re.compile(
+    rf"^(?:(?:[A-Z][\w'’\-]*\.?|[A-Z]\.-?[A-Z]\.)\s+){{1,4}}(?:{_PARTICLE}\s+)*[A-Z][\w'’\-]*[a-z][\w'’\-]*"
+    r"(?:,?\s+(?:Jr\.?|Sr\.?|II|III|IV))?$"
+)
+# halves of APA names ("Smith", "J. A.") and "et al."
+_PERSON_PART = re.compile(r"^(?:[A-Z][\w'’\-]+|(?:[A-Z]\.\s?-?){1,3}|et\.?\s+al\.?|others)$")
+_LIST_SEP = re.compile(r",\s*(?:and\s+|&\s*)?|\s+and\s+|\s*&\s*|;\s*")
+_LIST_END = re.compile(r"\.(?=\s+[A-Z0-9\"“‘(\[])|,(?=\s+(?:19|20)\d\d\b)")
+_NAME_GOES_ON = re.compile(r"\s+(?:[A-Z]\.\s+)*[A-Z][\w'’\-]+(?:,\s|\s+and\s+[A-Z]|\.\s+\d{4})")
+
+
+def _author_list_end(text: str) -> int | None:
+    """End of a leading author list: the first sentence end (not an initial's period) before which every
+    comma/and-separated piece is a person. A scan over candidate ends, not one big regex (which backtracks
+    exponentially on long author lists)."""
+    for m in _LIST_END.finditer(text, 0, 700):
+        end = m.end() if m.group(0) == "." else m.start()
+        if _NAME_GOES_ON.match(text, end):
+            continue  # "Anant K." of "Anant K. Agarwal, Ivan Zaitsev"
+        if _is_author_list(text[:end]):
+            return end
+    return None
+
+
+def _is_author_list(head: str) -> bool:
+    pieces = _LIST_SEP.split(head.strip().rstrip(".,"))
+    chunks = [c for c in (re.sub(r"\s+et\.?\s+al\.?$", "", p.strip()) for p in pieces) if c]
+    if not chunks or any(len(c) > 60 for c in chunks):
+        return False
+    people = 0
+    for chunk in chunks:
+        if _PERSON_VANCOUVER.match(chunk) or _PERSON_WESTERN.match(chunk):
+            people += 1
+        elif not _PERSON_PART.match(chunk):
+            return False
+    return people > 0
 
 
 def _looks_like_authors(head: str) -> bool:
@@ -302,7 +323,7 @@ def _split_authors(head: str) -> list[str]:
     # "Lastname, F." (APA): a surname piece followed by an initials piece is one person
     merged: list[str] = []
     for p in parts:
-        if merged and re.fullmatch(_INITIALS.strip() + r"\.?", p) and " " not in merged[-1]:
+        if merged and re.fullmatch(r"(?:[A-Z]\.?\s?-?){1,3}", p) and " " not in merged[-1]:
             merged[-1] = f"{p} {merged[-1]}"
         else:
             merged.append(p)
