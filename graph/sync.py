@@ -17,12 +17,11 @@ from typing import Any
 
 import neo4j
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
-
 from paperkg.catalog import Catalog
 from paperkg.errors import GraphUnavailable
 from paperkg.graph.dialect import DIALECTS, Dialect, detect
 from paperkg.graph.model import REL_TYPES, EntityRecord, PaperRecord, RelationRecord, read_snapshot
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 _RETRYABLE = (ServiceUnavailable, SessionExpired, TransientError, ConnectionError, OSError)
 
@@ -188,13 +187,33 @@ def q_delete_relation(rel_type: str) -> str:
 
 
 # --- sync -----------------------------------------------------------------------------------------------
-def open_driver(uri: str, user: str | None, password: str | None) -> neo4j.Driver:
+def open_driver(uri: str, user: str | None, password: str | None, *, database: str | None = None,
+                acquisition_timeout: float = 10.0) -> neo4j.Driver:
+    """A driver whose first connection is made (and retried) here.
+
+    FalkorDB's Bolt leaves a new driver's first handshake unanswered until the acquisition deadline, then
+    serves the retry at once: a short deadline turns that measured 60 s stall into a few seconds.
+    """
     auth = (user, password or "") if user else None
     try:
-        driver = neo4j.GraphDatabase.driver(uri, auth=auth, connection_timeout=10)
+        driver = neo4j.GraphDatabase.driver(
+            uri, auth=auth, connection_timeout=10, connection_acquisition_timeout=acquisition_timeout
+        )
     except ValueError as exc:
         raise GraphUnavailable(f"bad graph server address {uri!r}: {exc}") from None
+    try:
+        warm_up(driver, database)
+    except (ServiceUnavailable, SessionExpired, OSError) as exc:
+        driver.close()
+        raise GraphUnavailable(f"graph server {uri} unavailable: {exc.__class__.__name__}") from None
     return driver
+
+
+@retry(retry=retry_if_exception_type(_RETRYABLE), stop=stop_after_attempt(4), wait=wait_exponential(0.2, max=2),
+       reraise=True)
+def warm_up(driver: neo4j.Driver, database: str | None = None) -> None:
+    with driver.session(database=database) as session:
+        session.run("RETURN 1").consume()
 
 
 def sync_graph(

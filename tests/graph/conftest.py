@@ -155,11 +155,15 @@ class BoltServer:
     uri: str
     process: subprocess.Popen
     log: Path
+    _driver: object = None
 
     def driver(self):
-        import neo4j
+        """One shared driver: each new driver pays FalkorDB's stalled first handshake (see graph/sync.py)."""
+        if self._driver is None:
+            from paperkg.graph.sync import open_driver
 
-        return neo4j.GraphDatabase.driver(self.uri)
+            self._driver = open_driver(self.uri, None, None, database="warmup", acquisition_timeout=3)
+        return self._driver
 
 
 def _free_port(low: int, high: int) -> int:
@@ -200,15 +204,12 @@ def _start_falkordb(workdir: Path) -> BoltServer | str:
 
 
 def wait_ready(server: BoltServer, timeout: float) -> bool:
-    import neo4j
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             return False
         try:
-            with neo4j.GraphDatabase.driver(server.uri) as driver, driver.session(database="ping") as s:
-                s.run("RETURN 1").consume()
+            server.driver()
             return True
         except Exception:  # noqa: BLE001 - not up yet (the first handshakes can fail)
             time.sleep(0.2)
@@ -224,6 +225,8 @@ def falkordb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BoltServer]:
     if isinstance(started, str):
         pytest.skip(f"FalkorDB test server unavailable: {started}")
     yield started
+    if started._driver is not None:
+        started._driver.close()
     started.process.terminate()
     try:
         started.process.wait(timeout=10)
@@ -236,7 +239,5 @@ def bolt(falkordb: BoltServer, request: pytest.FixtureRequest):
     """A driver and a fresh graph name per test (FalkorDB's database = graph)."""
     if falkordb.process.poll() is not None:
         pytest.fail(f"FalkorDB died; log tail:\n{falkordb.log.read_text(errors='replace')[-1500:]}")
-    driver = falkordb.driver()
     name = "t_" + "".join(ch if ch.isalnum() else "_" for ch in request.node.name)[:60]
-    yield driver, name
-    driver.close()
+    return falkordb.driver(), name
