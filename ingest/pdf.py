@@ -35,6 +35,7 @@ MAX_PAGES = (
 _ARXIV_STAMP = re.compile(r"arXiv:\s*(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)\s*\[")
 
 
+_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
 _LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
 
 
@@ -141,12 +142,14 @@ def _extract_pymupdf(data: bytes) -> tuple[list[list[Line]], dict[str, str]]:
                     spans = [s for s in raw["spans"] if s["text"].strip()]
                     if not spans:
                         continue
-                    text = "".join(s["text"] for s in raw["spans"])
+                    text = "".join(s["text"] for s in raw["spans"]).translate(_HYPHENS)
                     x0, y0, x1, _ = raw["bbox"]
                     big = max(spans, key=lambda s: len(s["text"]))
                     bold = all(s["flags"] & 16 or "bold" in s["font"].lower() for s in spans)
                     if merged is not None and abs(y0 - (merged.y0 or 0)) < 2 and x0 >= (merged.x1 or 0) - 1:
-                        merged.text = merged.text.rstrip() + " " + text.strip()
+                        # a wide gap separates columns of a title block (name   email): keep it visible
+                        gap = "   " if x0 - (merged.x1 or 0) > 1.5 * big["size"] else " "
+                        merged.text = merged.text.rstrip() + gap + text.strip()
                         merged.x1 = x1
                         merged.bold = merged.bold and bold
                         continue
@@ -175,7 +178,7 @@ def _extract_pypdf(path: Path) -> tuple[list[list[Line]], dict[str, str]]:
             if number >= MAX_PAGES:
                 break
             text = page.extract_text() or ""
-            text = text.translate(_LIGATURES)
+            text = text.translate(_LIGATURES).translate(_HYPHENS)
             pages.append([Line(t, number) for t in text.splitlines() if t.strip()])
     except FileNotDecryptedError as exc:
         raise UnreadablePdf("encrypted PDF (a password is required to open it)") from exc
@@ -203,11 +206,17 @@ def _to_item(path: Path, data: bytes, pages: list[list[Line]], meta: dict[str, s
 
     abstract_at = next((i for i, ln in enumerate(lines) if _abstract_start(ln) is not None), None)
     authors = _meta_authors(meta.get("author", ""))
-    if not authors and title_end >= 0:
-        authors = find_authors(first, title_end, abstract_at if abstract_at is not None else len(first))
+    if len(authors) < 2 and title_end >= 0:  # metadata often names the first author only
+        stop = abstract_at if abstract_at is not None else len(first)
+        found = find_authors(first, title_end, stop, body)
+        authors = found if len(found) > len(authors) else authors
 
     sections, ref_lines = _sections(lines, body, abstract_at)
     abstract = next((s["text"] for s in sections if s["heading"].lower().strip(" .:") == "abstract"), "")
+    if not abstract and abstract_at is None:
+        abstract = _unheaded_abstract(first, title_end, body)
+        if abstract and sections and sections[0]["heading"] == "":
+            sections[0] = {"heading": "Abstract", "text": abstract}  # not the title block around it
     references = [ref for raw in split_references(ref_lines) if (ref := parse_reference(raw))]
 
     first_text = "\n".join(ln.text for ln in first)
@@ -247,7 +256,8 @@ def _meta_authors(raw: str) -> list[str]:
     if not raw or len(raw) > 2000:
         return []
     parts = re.split(r"\s*;\s*|\s+and\s+|\s*,\s*(?=[A-Z][a-z]+ [A-Z])", raw)
-    return [p.strip() for p in parts if 2 <= len(p.strip()) <= 80 and re.search(r"[A-Za-z]", p)]
+    names = [p.strip() for p in parts if 2 <= len(p.strip()) <= 80 and re.search(r"[A-Za-z]", p)]
+    return [n.title() if n.islower() else n for n in names]
 
 
 def _arxiv_month(arxiv_id: str | None) -> str | None:
@@ -265,6 +275,34 @@ def _abstract_start(ln: Line) -> str | None:
     if m := ABSTRACT_INLINE.match(text):
         return m.group(1)
     return None
+
+
+_FRONT_MATTER = re.compile(
+    r"^\s*(keywords|key words|index terms|contents|ccs concepts|additional key words and phrases)\b[\s:.—-]*",
+    re.IGNORECASE,
+)
+
+
+def _unheaded_abstract(first: list[Line], title_end: int, body: float | None) -> str:
+    """ACM journals and REVTeX print the abstract without a heading: the longest paragraph of prose lines
+    between the title block and the first heading of page 1 (at least 40 words)."""
+    best: list[str] = []
+    run: list[str] = []
+    for ln in first[title_end + 1 :]:
+        if is_heading(ln, body):
+            break
+        text = ln.text.strip()
+        words = text.split()
+        if len(text) >= 35 and sum(w[:1].islower() for w in words) >= 0.5 * len(words):
+            run.append(text)
+            continue
+        if run and text.endswith("."):
+            run.append(text)  # the short last line of the paragraph
+        best = max(best, run, key=len)
+        run = []
+    best = max(best, run, key=len)
+    text = join_lines(best)
+    return text if len(text.split()) >= 40 else ""
 
 
 def _unheaded_references(lines: list[Line]) -> int | None:
@@ -329,6 +367,9 @@ def _sections(
         elif is_heading(ln, body):
             flush()
             heading, buf = clean_text(ln.text), []
+        elif m := _FRONT_MATTER.match(ln.text):
+            flush()  # "Keywords: ...", "CCS Concepts: ...", a table of contents: not part of the abstract
+            heading, buf = clean_text(m.group(1)), [ln.text[m.end() :]]
         else:
             buf.append(ln.text)
     flush()

@@ -131,28 +131,64 @@ def find_title(first_page: list[Line], body: float | None) -> tuple[str, int]:
 _AFFILIATION = re.compile(
     r"univ|institut|department|dept\.|school|college|laborator|\blab\b|research|center|centre|inc\.|corp|"
     r"company|hospital|faculty|academy|@|\bemail\b|https?:|www\.|street|\broad\b|allen|google|microsoft|"
-    r"\bfacebook\b|\bmeta\b|\bamazon\b|\bibm\b",
+    r"facebook|\bmeta\b|amazon|\bibm\b|\bai\b|united|states|kingdom|china|korea|germany|france|japan|"
+    r"canada|india|\busa\b|\buk\b|abstract|introduction|keywords|correspond|equal contribution|centro",
     re.IGNORECASE,
 )
-_NAME = re.compile(
-    r"^(?:[A-Z][\w'’\-]*\.?|[A-Z]\.|van|von|der|de|den|del|della|da|di|la|le|du|dos|bin|al)"
-    r"(?:\s+(?:[A-Z][\w'’\-]*\.?|[A-Z]\.|van|von|der|de|den|del|della|da|di|la|le|du|dos|bin|al)){1,4}$"
-)
+_PARTICLES = {
+    "van",
+    "von",
+    "der",
+    "de",
+    "den",
+    "del",
+    "della",
+    "da",
+    "di",
+    "la",
+    "le",
+    "du",
+    "dos",
+    "bin",
+    "al",
+}
+# anything that is not part of a Latin name separates names: affiliation marks (∗ † ♠ α 1), commas, brackets
+_NOT_NAME = re.compile(r"[^A-Za-zÀ-ÖØ-öø-ɏ\s.'’\-]+|\s{3,}|\band\b")
 
 
-def find_authors(first_page: list[Line], after: int, stop_at: int) -> list[str]:
-    """Author names between title and abstract: name-shaped pieces of lines that are not affiliations."""
-    names: list[str] = []
-    for ln in first_page[after + 1 : min(stop_at, after + 15)]:
-        text = ln.text
-        if _AFFILIATION.search(text):
+def _name(piece: str) -> str | None:
+    """The piece as a person's name (2-5 words: capitalized words, initials, particles), else None."""
+    piece = clean_text(piece).strip(" .-")
+    if piece.isupper() and len(piece) > 3:
+        piece = piece.title()  # ACM prints "TAL AUGUST"
+    words = piece.split()
+    if not 2 <= len(words) <= 5:
+        return None
+    full = 0
+    for w in words:
+        if re.fullmatch(r"[A-ZÀ-Ö]\.(?:-?[A-Z]\.)?", w) or w in _PARTICLES:
             continue
-        text = re.sub(r"[\d∗*†‡§¶♠♣♥♦✉⋆#]+", " ", text)
-        text = re.sub(r"\([^)]*\)", " ", text)
-        for piece in re.split(r",|;|\band\b|&|\s{3,}", text):
-            piece = clean_text(piece).strip(" .")
-            if _NAME.match(piece) and piece.lower() not in {n.lower() for n in names}:
-                names.append(piece)
+        if not re.fullmatch(r"[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ɏ'’\-]*[a-zß-öø-ɏ][A-Za-zÀ-ÖØ-öø-ɏ'’\-]*", w):
+            return None
+        full += 1
+    return piece if full >= 1 and (full >= 2 or len(words) >= 2) else None
+
+
+def find_authors(first_page: list[Line], after: int, stop_at: int, body: float | None = None) -> list[str]:
+    """Author names between title and abstract: name-shaped pieces that are not affiliations or addresses."""
+    names: list[str] = []
+    seen: set[str] = set()
+    for ln in first_page[after + 1 : min(stop_at, after + 15)]:
+        if is_heading(ln, body):
+            break
+        if len(ln.text) > 120 and ln.text.count(",") < 2:
+            break  # running prose: the abstract began without a heading
+        for piece in _NOT_NAME.split(re.sub(r"\([^)]*\)", " ", ln.text)):
+            if _AFFILIATION.search(piece):
+                continue
+            if (name := _name(piece)) and name.lower() not in seen:
+                seen.add(name.lower())
+                names.append(name)
         if len(names) >= 40:
             break
     return names

@@ -84,6 +84,17 @@ def test_vancouver_references_with_dois(cmj) -> None:
     assert sum(1 for r in refs if r["doi"]) == 25
     assert cmj.paper.doi == "10.4103/0366-6999.209897"
     assert cmj.paper.title.startswith("Clinical Characteristics, Electrophysiology, and Skin Biopsy of 38")
+    # names with non-breaking hyphens, no affiliation line taken for a name
+    assert cmj.paper.authors == [
+        "Bo Sun",
+        "Li-Zhi Liu",
+        "Yi-Fan Li",
+        "Zhao-Hui Chen",
+        "Li Ling",
+        "Fei Yang",
+        "Fang Cui",
+        "Xu-Sheng Huang",
+    ]
 
 
 def test_revtex_preprint_id_and_unheaded_references(revtex) -> None:
@@ -91,7 +102,13 @@ def test_revtex_preprint_id_and_unheaded_references(revtex) -> None:
     assert p.id == "0908.0054"  # from the file name
     assert p.year == 2009
     assert p.title == "Ultra light bosonic dark matter and CMB"
-    assert p.authors[:2] == ["Ivan Rodriguez Montoya", "Tonatiuh Matos Chassin"]
+    assert p.authors == ["Ivan Rodriguez Montoya", "Tonatiuh Matos Chassin"]  # not "Centro de Investigación"
+    # REVTeX prints the abstract without a heading: the prose paragraph under the title block
+    assert p.abstract.startswith(
+        "In this work we report the cosmological effects that a species of Ultra Light"
+    )
+    assert p.abstract.endswith("non-zero optical depth of Reionization.")
+    assert revtex.fulltext["sections"][0]["heading"] == "Abstract"
     refs = revtex.fulltext["references"]
     assert len(refs) == 19
     assert refs[0]["arxiv_id"] == "astro-ph/0003365"
