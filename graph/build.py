@@ -136,7 +136,11 @@ def catalog_signature(catalog: Catalog) -> dict[str, int | str]:
 
 
 def build_graph(
-    catalog: Catalog, settings: Settings, *, force: bool = False, progress: Callable[[int], None] | None = None
+    catalog: Catalog,
+    settings: Settings,
+    *,
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
 ) -> BuildReport:
     """Resolve new mentions to entities, then (re)assemble and save the embedded graph if anything changed."""
     started = datetime.now(UTC)
@@ -154,9 +158,13 @@ def build_graph(
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "signature": signature,
         "counts": {
-            "papers": kg.n_papers, "entities": len(kg.entity_keys), "authors": len(kg.authors),
-            "externals": len(kg.externals), "mentions_edges": int(kg.mentions.nnz),
-            "relation_edges": len(kg.rel_type), "citation_edges": int(kg.cites.nnz),
+            "papers": kg.n_papers,
+            "entities": len(kg.entity_keys),
+            "authors": len(kg.authors),
+            "externals": len(kg.externals),
+            "mentions_edges": int(kg.mentions.nnz),
+            "relation_edges": len(kg.rel_type),
+            "citation_edges": int(kg.cites.nnz),
         },
     }
     save_graph(kg, out)
@@ -227,11 +235,22 @@ def assemble(catalog: Catalog) -> KnowledgeGraph:
     relations = _relation_matrix(rel_head, rel_tail, len(entities))
 
     return KnowledgeGraph(
-        paper_pks=pks, paper_ids=paper_ids, entity_pks=entity_pks,
-        entity_keys=[e.key for e in entities], entity_names=[e.name for e in entities],
-        entity_types=[e.type for e in entities], authors=list(author_of), externals=list(external_of),
-        mentions=mentions, wrote=wrote, cites=cites, relations=relations,
-        rel_head=rel_head, rel_tail=rel_tail, rel_type=rel_type, rel_count=rel_count,
+        paper_pks=pks,
+        paper_ids=paper_ids,
+        entity_pks=entity_pks,
+        entity_keys=[e.key for e in entities],
+        entity_names=[e.name for e in entities],
+        entity_types=[e.type for e in entities],
+        authors=list(author_of),
+        externals=list(external_of),
+        mentions=mentions,
+        wrote=wrote,
+        cites=cites,
+        relations=relations,
+        rel_head=rel_head,
+        rel_tail=rel_tail,
+        rel_type=rel_type,
+        rel_count=rel_count,
     )
 
 
@@ -251,7 +270,9 @@ def _relation_matrix(head: np.ndarray, tail: np.ndarray, n: int) -> sp.csr_matri
     for i, (h, t) in enumerate(zip(head.tolist(), tail.tolist(), strict=True)):
         first.setdefault((h, t), i + 1)
     pairs = list(first.items())
-    return _csr([h for (h, _t), _ in pairs], [t for (_h, t), _ in pairs], [i for _, i in pairs], (n, n), np.int64)
+    return _csr(
+        [h for (h, _t), _ in pairs], [t for (_h, t), _ in pairs], [i for _, i in pairs], (n, n), np.int64
+    )
 
 
 # --- save / load ----------------------------------------------------------------------------------------
@@ -262,16 +283,28 @@ def save_graph(kg: KnowledgeGraph, out: Path) -> None:
     """Arrays in one .npz (no pickles), names in a JSON manifest; both written to temp files and renamed."""
     out.mkdir(parents=True, exist_ok=True)
     arrays: dict[str, np.ndarray] = {
-        "paper_pks": kg.paper_pks, "entity_pks": kg.entity_pks, "rel_head": kg.rel_head,
-        "rel_tail": kg.rel_tail, "rel_type": kg.rel_type, "rel_count": kg.rel_count,
+        "paper_pks": kg.paper_pks,
+        "entity_pks": kg.entity_pks,
+        "rel_head": kg.rel_head,
+        "rel_tail": kg.rel_tail,
+        "rel_type": kg.rel_type,
+        "rel_count": kg.rel_count,
     }
     for name in _MATRICES:
         m: sp.csr_matrix = getattr(kg, name)
-        arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"] = m.data, m.indices, m.indptr
+        arrays[f"{name}_data"], arrays[f"{name}_indices"], arrays[f"{name}_indptr"] = (
+            m.data,
+            m.indices,
+            m.indptr,
+        )
         arrays[f"{name}_shape"] = np.asarray(m.shape, dtype=np.int64)
     names = {
-        "paper_ids": kg.paper_ids, "entity_keys": kg.entity_keys, "entity_names": kg.entity_names,
-        "entity_types": kg.entity_types, "authors": kg.authors, "externals": kg.externals,
+        "paper_ids": kg.paper_ids,
+        "entity_keys": kg.entity_keys,
+        "entity_names": kg.entity_names,
+        "entity_types": kg.entity_types,
+        "authors": kg.authors,
+        "externals": kg.externals,
     }
     with tempfile.NamedTemporaryFile(dir=out, suffix=".npz", delete=False) as tmp:
         np.savez(tmp, **arrays)
@@ -281,7 +314,9 @@ def save_graph(kg: KnowledgeGraph, out: Path) -> None:
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8", suffix=".tmp") as tmp:
+    with tempfile.NamedTemporaryFile(
+        "w", dir=path.parent, delete=False, encoding="utf-8", suffix=".tmp"
+    ) as tmp:
         tmp.write(text)
     os.replace(tmp.name, path)
 
@@ -319,9 +354,15 @@ def read_graph(out: Path) -> KnowledgeGraph:
         for name in _MATRICES
     }
     return KnowledgeGraph(
-        paper_pks=arrays["paper_pks"], entity_pks=arrays["entity_pks"], rel_head=arrays["rel_head"],
-        rel_tail=arrays["rel_tail"], rel_type=arrays["rel_type"], rel_count=arrays["rel_count"],
-        manifest=manifest, **names, **mats,
+        paper_pks=arrays["paper_pks"],
+        entity_pks=arrays["entity_pks"],
+        rel_head=arrays["rel_head"],
+        rel_tail=arrays["rel_tail"],
+        rel_type=arrays["rel_type"],
+        rel_count=arrays["rel_count"],
+        manifest=manifest,
+        **names,
+        **mats,
     )
 
 
@@ -335,8 +376,9 @@ def to_networkx(kg: KnowledgeGraph, paper_rows: list[int] | None = None):
         pid = kg.paper_ids[r]
         g.add_node(pid, label="Paper")
         m = kg.mentions
-        for j, count in zip(m.indices[m.indptr[r] : m.indptr[r + 1]], m.data[m.indptr[r] : m.indptr[r + 1]],
-                            strict=True):
+        for j, count in zip(
+            m.indices[m.indptr[r] : m.indptr[r + 1]], m.data[m.indptr[r] : m.indptr[r + 1]], strict=True
+        ):
             g.add_node(kg.entity_keys[j], label="Entity", name=kg.entity_names[j], type=kg.entity_types[j])
             g.add_edge(pid, kg.entity_keys[j], key="MENTIONS", count=int(count))
         for a in kg.wrote.indices[kg.wrote.indptr[r] : kg.wrote.indptr[r + 1]]:

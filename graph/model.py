@@ -9,8 +9,13 @@ from paperkg.catalog import Catalog
 
 # SciERC relation labels -> Neo4j relationship types (hyphens are not allowed unquoted)
 REL_TYPES = {
-    "USED-FOR": "USED_FOR", "FEATURE-OF": "FEATURE_OF", "HYPONYM-OF": "HYPONYM_OF", "PART-OF": "PART_OF",
-    "COMPARE": "COMPARE", "CONJUNCTION": "CONJUNCTION", "EVALUATE-FOR": "EVALUATE_FOR",
+    "USED-FOR": "USED_FOR",
+    "FEATURE-OF": "FEATURE_OF",
+    "HYPONYM-OF": "HYPONYM_OF",
+    "PART-OF": "PART_OF",
+    "COMPARE": "COMPARE",
+    "CONJUNCTION": "CONJUNCTION",
+    "EVALUATE-FOR": "EVALUATE_FOR",
 }
 MAX_RELATION_PAPERS = 50  # ids kept on a relation edge's `papers` property
 
@@ -97,11 +102,18 @@ def read_snapshot(catalog: Catalog) -> GraphSnapshot:
     ]
     entity_records = sorted(
         (
-            EntityRecord(id=e.key, name=e.name, type=e.type, aliases=e.aliases, paper_count=e.paper_count,
-                         mention_count=e.mention_count)
+            EntityRecord(
+                id=e.key,
+                name=e.name,
+                type=e.type,
+                aliases=e.aliases,
+                paper_count=e.paper_count,
+                mention_count=e.mention_count,
+            )
             for e in entities.values()
         ),
         key=lambda e: e.id,
     )
-    return GraphSnapshot(papers=sorted(papers.values(), key=lambda p: p.id), entities=entity_records,
-                         relations=relations)
+    return GraphSnapshot(
+        papers=sorted(papers.values(), key=lambda p: p.id), entities=entity_records, relations=relations
+    )

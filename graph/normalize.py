@@ -15,15 +15,41 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _DETERMINERS = frozenset(
-    ["the", "a", "an", "our", "their", "its", "this", "these", "those", "such", "his", "her", "your", "my", "we", "each", "every"]
+    [
+        "the",
+        "a",
+        "an",
+        "our",
+        "their",
+        "its",
+        "this",
+        "these",
+        "those",
+        "such",
+        "his",
+        "her",
+        "your",
+        "my",
+        "we",
+        "each",
+        "every",
+    ]
 )
 _PUNCT = re.compile(r"[^\w+#]+")  # keep + and # (C++, C#)
 _ACRONYM = re.compile(r"^[A-Za-z][A-Za-z0-9\-]{1,11}$")
 _PAREN_ACRONYM = re.compile(r"^(?P<long>.+?)\s*\(\s*(?P<short>[^()]{2,12})\s*\)\s*$")
 # plural suffixes a lookup table may miss ("embeddings"); -ics, -ss, -us, -is words are left alone
 _INVARIANT = frozenset(["series", "species", "means", "news", "bayes", "lens", "chaos", "corpus", "thesis"])
-_PLURAL_FALLBACK = (("ies", "y"), ("ings", "ing"), ("ers", "er"), ("ors", "or"), ("ions", "ion"),
-                    ("ments", "ment"), ("ures", "ure"), ("ates", "ate"))
+_PLURAL_FALLBACK = (
+    ("ies", "y"),
+    ("ings", "ing"),
+    ("ers", "er"),
+    ("ors", "or"),
+    ("ions", "ion"),
+    ("ments", "ment"),
+    ("ures", "ure"),
+    ("ates", "ate"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +81,12 @@ def fold(text: str) -> str:
 
 def singular(word: str) -> str:
     """Lemma of a plural noun head; words that are not plural are returned unchanged ("data", "learning")."""
-    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is", "ics")) or word in _INVARIANT:
+    if (
+        len(word) <= 3
+        or not word.endswith("s")
+        or word.endswith(("ss", "us", "is", "ics"))
+        or word in _INVARIANT
+    ):
         return word
     lemma = _lemma_table().get(word)
     if lemma is not None:  # the table knows the word: trust it, even when it says "not a plural"

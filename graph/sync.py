@@ -43,28 +43,46 @@ class SyncReport:
 
     @property
     def changed(self) -> bool:
-        return any((self.papers_pushed, self.entities_pushed, self.relations_pushed, self.papers_deleted,
-                    self.entities_deleted, self.relations_deleted))
+        return any(
+            (
+                self.papers_pushed,
+                self.entities_pushed,
+                self.relations_pushed,
+                self.papers_deleted,
+                self.entities_deleted,
+                self.relations_deleted,
+            )
+        )
 
     @property
     def writes(self) -> int:
         """Nodes and relationships created or deleted plus properties set, as the server counted them."""
-        return sum(self.counters.get(k, 0) for k in (
-            "nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted"))
+        return sum(
+            self.counters.get(k, 0)
+            for k in ("nodes_created", "nodes_deleted", "relationships_created", "relationships_deleted")
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "target": self.target, "dialect": self.dialect, "papers_pushed": self.papers_pushed,
-            "entities_pushed": self.entities_pushed, "relations_pushed": self.relations_pushed,
-            "papers_deleted": self.papers_deleted, "entities_deleted": self.entities_deleted,
-            "relations_deleted": self.relations_deleted, "batches": self.batches, "counters": self.counters,
+            "target": self.target,
+            "dialect": self.dialect,
+            "papers_pushed": self.papers_pushed,
+            "entities_pushed": self.entities_pushed,
+            "relations_pushed": self.relations_pushed,
+            "papers_deleted": self.papers_deleted,
+            "entities_deleted": self.entities_deleted,
+            "relations_deleted": self.relations_deleted,
+            "batches": self.batches,
+            "counters": self.counters,
             "seconds": round(self.seconds, 3),
             "writes_per_second": round(self.writes / self.seconds, 1) if self.seconds else None,
         }
 
 
 def digest(value: Any) -> str:
-    return hashlib.blake2b(json.dumps(value, sort_keys=True, ensure_ascii=False).encode(), digest_size=12).hexdigest()
+    return hashlib.blake2b(
+        json.dumps(value, sort_keys=True, ensure_ascii=False).encode(), digest_size=12
+    ).hexdigest()
 
 
 def batches(rows: Iterable[dict], max_rows: int, max_bytes: int) -> Iterator[list[dict]]:
@@ -85,8 +103,13 @@ def batches(rows: Iterable[dict], max_rows: int, max_bytes: int) -> Iterator[lis
 class GraphWriter:
     """A driver plus a dialect: runs statements with retries and byte-budgeted UNWIND batches."""
 
-    def __init__(self, driver: neo4j.Driver, database: str | None, dialect: Dialect | None = None,
-                 on_rows: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        driver: neo4j.Driver,
+        database: str | None,
+        dialect: Dialect | None = None,
+        on_rows: Callable[[int], None] | None = None,
+    ) -> None:
         self.driver = driver
         self.database = database
         self.dialect = dialect or detect(self.read)
@@ -95,14 +118,22 @@ class GraphWriter:
         self.batches = 0
         self.statements = 0
 
-    @retry(retry=retry_if_exception_type(_RETRYABLE), stop=stop_after_attempt(6),
-           wait=wait_exponential(multiplier=0.2, max=5), reraise=True)
+    @retry(
+        retry=retry_if_exception_type(_RETRYABLE),
+        stop=stop_after_attempt(6),
+        wait=wait_exponential(multiplier=0.2, max=5),
+        reraise=True,
+    )
     def read(self, query: str, **params: Any) -> list[dict]:
         with self.driver.session(database=self.database) as session:
             return session.run(query, params).data()
 
-    @retry(retry=retry_if_exception_type(_RETRYABLE), stop=stop_after_attempt(6),
-           wait=wait_exponential(multiplier=0.2, max=5), reraise=True)
+    @retry(
+        retry=retry_if_exception_type(_RETRYABLE),
+        stop=stop_after_attempt(6),
+        wait=wait_exponential(multiplier=0.2, max=5),
+        reraise=True,
+    )
     def write(self, query: str, **params: Any) -> None:
         # auto-commit runs: FalkorDB's Bolt has no explicit transactions; every statement here is idempotent,
         # so replaying one after a dropped connection is safe
@@ -157,9 +188,7 @@ Q_WROTE = (
     "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MERGE (a:Author {name: row.a}) "
     "MERGE (a)-[r:WROTE]->(p) SET r.position = row.position"
 )
-Q_IN_CATEGORY = (
-    "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MERGE (c:Category {code: row.c}) MERGE (p)-[:IN_CATEGORY]->(c)"
-)
+Q_IN_CATEGORY = "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MERGE (c:Category {code: row.c}) MERGE (p)-[:IN_CATEGORY]->(c)"
 Q_CITES = (
     "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MERGE (q:Paper {id: row.q}) "
     "ON CREATE SET q.external = row.external MERGE (p)-[:CITES]->(q)"
@@ -174,7 +203,9 @@ Q_ORPHANS = (
 
 
 def q_relation(rel_type: str) -> str:
-    assert rel_type in REL_TYPES.values()  # relationship types cannot be parameters: only these names are used
+    assert (
+        rel_type in REL_TYPES.values()
+    )  # relationship types cannot be parameters: only these names are used
     return (
         "UNWIND $rows AS row MATCH (h:Entity {id: row.h}) MATCH (t:Entity {id: row.t}) "
         f"MERGE (h)-[r:{rel_type}]->(t) SET r.count = row.count, r.papers = row.papers"
@@ -183,12 +214,20 @@ def q_relation(rel_type: str) -> str:
 
 def q_delete_relation(rel_type: str) -> str:
     assert rel_type in REL_TYPES.values()
-    return f"UNWIND $rows AS row MATCH (:Entity {{id: row.h}})-[r:{rel_type}]->(:Entity {{id: row.t}}) DELETE r"
+    return (
+        f"UNWIND $rows AS row MATCH (:Entity {{id: row.h}})-[r:{rel_type}]->(:Entity {{id: row.t}}) DELETE r"
+    )
 
 
 # --- sync -----------------------------------------------------------------------------------------------
-def open_driver(uri: str, user: str | None, password: str | None, *, database: str | None = None,
-                acquisition_timeout: float = 10.0) -> neo4j.Driver:
+def open_driver(
+    uri: str,
+    user: str | None,
+    password: str | None,
+    *,
+    database: str | None = None,
+    acquisition_timeout: float = 10.0,
+) -> neo4j.Driver:
     """A driver whose first connection is made (and retried) here.
 
     FalkorDB's Bolt leaves a new driver's first handshake unanswered until the acquisition deadline, then
@@ -209,8 +248,12 @@ def open_driver(uri: str, user: str | None, password: str | None, *, database: s
     return driver
 
 
-@retry(retry=retry_if_exception_type(_RETRYABLE), stop=stop_after_attempt(4), wait=wait_exponential(0.2, max=2),
-       reraise=True)
+@retry(
+    retry=retry_if_exception_type(_RETRYABLE),
+    stop=stop_after_attempt(4),
+    wait=wait_exponential(0.2, max=2),
+    reraise=True,
+)
 def warm_up(driver: neo4j.Driver, database: str | None = None) -> None:
     with driver.session(database=database) as session:
         session.run("RETURN 1").consume()
@@ -251,7 +294,9 @@ def sync_graph(
     return report
 
 
-def _sync(catalog: Catalog, w: GraphWriter, report: SyncReport, target: str, full: bool, total: list[int]) -> None:
+def _sync(
+    catalog: Catalog, w: GraphWriter, report: SyncReport, target: str, full: bool, total: list[int]
+) -> None:
     d = w.dialect
     snap = read_snapshot(catalog)
     if full:
@@ -272,9 +317,11 @@ def _sync(catalog: Catalog, w: GraphWriter, report: SyncReport, target: str, ful
     gone = {kind: sorted(set(old[kind]) - set(new[kind])) for kind in new}
     papers = [paper_rows[k] for k in changed["paper"]]
     total[0] = (
-        len(changed["entity"]) + len(papers) * 2
+        len(changed["entity"])
+        + len(papers) * 2
         + sum(len(p["mentions"]) + len(p["authors"]) + len(p["categories"]) + len(p["cites"]) for p in papers)
-        + len(changed["relation"]) + sum(len(v) for v in gone.values())
+        + len(changed["relation"])
+        + sum(len(v) for v in gone.values())
     )
     if not any(changed.values()) and not any(gone.values()):
         return
@@ -286,18 +333,28 @@ def _sync(catalog: Catalog, w: GraphWriter, report: SyncReport, target: str, ful
     previously = [{"id": p["node"]["id"]} for p in papers if p["node"]["id"] in old["paper"]]
     w.unwind(Q_CLEAR_PAPER_EDGES, previously)
     w.unwind(Q_CLEAR_WROTE, previously)
-    w.unwind(Q_MENTIONS, ({"p": p["node"]["id"], "e": e, "count": n} for p in papers for e, n in p["mentions"]))
-    w.unwind(Q_WROTE, ({"p": p["node"]["id"], "a": a, "position": i}
-                       for p in papers for i, a in enumerate(p["authors"])))
+    w.unwind(
+        Q_MENTIONS, ({"p": p["node"]["id"], "e": e, "count": n} for p in papers for e, n in p["mentions"])
+    )
+    w.unwind(
+        Q_WROTE,
+        ({"p": p["node"]["id"], "a": a, "position": i} for p in papers for i, a in enumerate(p["authors"])),
+    )
     w.unwind(Q_IN_CATEGORY, ({"p": p["node"]["id"], "c": c} for p in papers for c in p["categories"]))
-    w.unwind(Q_CITES, ({"p": p["node"]["id"], "q": q, "external": ext} for p in papers for q, ext in p["cites"]))
+    w.unwind(
+        Q_CITES, ({"p": p["node"]["id"], "q": q, "external": ext} for p in papers for q, ext in p["cites"])
+    )
     for rel_type in REL_TYPES.values():
-        w.unwind(q_relation(rel_type), (relation_rows[k]["edge"] for k in changed["relation"]
-                                        if relation_rows[k]["type"] == rel_type))
+        w.unwind(
+            q_relation(rel_type),
+            (relation_rows[k]["edge"] for k in changed["relation"] if relation_rows[k]["type"] == rel_type),
+        )
     # then deletions: relations that vanished, papers and entities that left the catalog, orphaned nodes
     for rel_type in REL_TYPES.values():
-        w.unwind(q_delete_relation(rel_type), (_split_relation_key(k) for k in gone["relation"]
-                                               if k.split("\x1f")[1] == rel_type))
+        w.unwind(
+            q_delete_relation(rel_type),
+            (_split_relation_key(k) for k in gone["relation"] if k.split("\x1f")[1] == rel_type),
+        )
     w.unwind(Q_DELETE_PAPERS, ({"id": k} for k in gone["paper"]))
     w.unwind(Q_DELETE_ENTITIES, ({"id": k} for k in gone["entity"]))
     if papers or gone["paper"]:
@@ -320,10 +377,16 @@ def _split_relation_key(key: str) -> dict[str, str]:
 
 
 def _entity_row(e: EntityRecord, d: Dialect) -> dict:
-    return {"node": {
-        "id": e.id, "name": d.clip(e.name), "type": e.type, "aliases": [d.clip(a) for a in e.aliases[: d.max_list]],
-        "paper_count": e.paper_count, "mention_count": e.mention_count,
-    }}
+    return {
+        "node": {
+            "id": e.id,
+            "name": d.clip(e.name),
+            "type": e.type,
+            "aliases": [d.clip(a) for a in e.aliases[: d.max_list]],
+            "paper_count": e.paper_count,
+            "mention_count": e.mention_count,
+        }
+    }
 
 
 def _paper_row(p: PaperRecord, d: Dialect) -> dict:
@@ -337,4 +400,7 @@ def _paper_row(p: PaperRecord, d: Dialect) -> dict:
 
 
 def _relation_row(r: RelationRecord, d: Dialect) -> dict:
-    return {"type": r.type, "edge": {"h": r.head, "t": r.tail, "count": r.count, "papers": r.papers[: d.max_list]}}
+    return {
+        "type": r.type,
+        "edge": {"h": r.head, "t": r.tail, "count": r.count, "papers": r.papers[: d.max_list]},
+    }

@@ -32,8 +32,12 @@ class EntityRow:
 
 def _entity(row: sqlite3.Row) -> EntityRow:
     return EntityRow(
-        pk=int(row["pk"]), key=row["key"], name=row["name"], type=row["type"],
-        aliases=json.loads(row["aliases"]), mention_count=int(row["mention_count"]),
+        pk=int(row["pk"]),
+        key=row["key"],
+        name=row["name"],
+        type=row["type"],
+        aliases=json.loads(row["aliases"]),
+        mention_count=int(row["mention_count"]),
         paper_count=int(row["paper_count"]),
     )
 
@@ -134,7 +138,9 @@ class EntitiesMixin:
 
     def merge_entity(self, source_pk: int, target_pk: int) -> None:
         """Fold one entity into another (an acronym into its long form)."""
-        self.conn.execute("UPDATE mention_entities SET entity_pk = ? WHERE entity_pk = ?", (target_pk, source_pk))
+        self.conn.execute(
+            "UPDATE mention_entities SET entity_pk = ? WHERE entity_pk = ?", (target_pk, source_pk)
+        )
         self.conn.execute("DELETE FROM entities WHERE pk = ?", (source_pk,))
 
     def add_acronyms(self, definitions: Iterable[tuple[str, str]]) -> None:
@@ -184,8 +190,16 @@ class EntitiesMixin:
                 aliases = _distinct_aliases(counter)
                 # majority type; ties go to the more specific type (Generic is never linked)
                 typ = max(types[pk].items(), key=lambda kv: (kv[1], kv[0] != "OtherScientificTerm", kv[0]))[0]
-                rows.append((_display_name(counter), typ, json.dumps(aliases, ensure_ascii=False),
-                             sum(counter.values()), len(papers[pk]), pk))
+                rows.append(
+                    (
+                        _display_name(counter),
+                        typ,
+                        json.dumps(aliases, ensure_ascii=False),
+                        sum(counter.values()),
+                        len(papers[pk]),
+                        pk,
+                    )
+                )
                 alias_rows += [(a.casefold(), pk) for a in aliases]
             self.conn.executemany(
                 "UPDATE entities SET name = ?, type = ?, aliases = ?, mention_count = ?, paper_count = ? "
@@ -287,7 +301,9 @@ class EntitiesMixin:
             yield int(pk), pid, title, year, json.loads(cats)
 
     def authorships(self) -> Iterator[tuple[int, str]]:
-        for pk, name in self.conn.execute("SELECT paper_pk, name FROM paper_authors ORDER BY paper_pk, position"):
+        for pk, name in self.conn.execute(
+            "SELECT paper_pk, name FROM paper_authors ORDER BY paper_pk, position"
+        ):
             yield int(pk), name
 
     def citation_edges(self) -> Iterator[tuple[int, int | None, str | None]]:

@@ -280,3 +280,8 @@ def run() -> None:
 from paperkg.cli import tagger as tagger_cli  # noqa: E402  (mounted last: verbs import torch lazily)
 
 app.add_typer(tagger_cli.app, name="tagger")
+
+from paperkg.cli import graph as graph_cli  # noqa: E402
+
+app.add_typer(graph_cli.app, name="graph")
+graph_cli.register(app)

@@ -35,8 +35,9 @@ def test_sync_resync_and_incremental_change(kg_catalog, kg_settings, bolt):
     assert rels["MENTIONS"] == 31 and rels["WROTE"] == 10 and rels["IN_CATEGORY"] == 8 and rels["CITES"] == 5
     assert rels["USED_FOR"] == 10 and rels["EVALUATE_FOR"] == 4
     with driver.session(database=db) as s:
-        cnn = s.run("MATCH (e:Entity {id: 'convolutional neural network'}) RETURN e.paper_count AS n, "
-                    "e.type AS t").single()
+        cnn = s.run(
+            "MATCH (e:Entity {id: 'convolutional neural network'}) RETURN e.paper_count AS n, e.type AS t"
+        ).single()
         assert (cnn["n"], cnn["t"]) == (4, "Method")
         shared = s.run(
             "MATCH (a:Paper)-[:CITES]->(x:Paper {external: true})<-[:CITES]-(b:Paper) WHERE a.id < b.id "
@@ -53,8 +54,13 @@ def test_sync_resync_and_incremental_change(kg_catalog, kg_settings, bolt):
     pk = kg_catalog.paper_pk(spec["id"])
     text = f"{spec['title']}. {spec['abstract']}"
     with kg_catalog.transaction():
-        set_annotations(kg_catalog, pk, text, [("Dark matter halos", "OtherScientificTerm"),
-                                               ("N-body simulations", "Method")], [(1, 0, "USED-FOR")])
+        set_annotations(
+            kg_catalog,
+            pk,
+            text,
+            [("Dark matter halos", "OtherScientificTerm"), ("N-body simulations", "Method")],
+            [(1, 0, "USED-FOR")],
+        )
         kg_catalog.delete_paper("2101.00002")
     build_graph(kg_catalog, kg_settings)
     third = sync_graph(kg_catalog, driver, target="test", database=db)
@@ -64,7 +70,10 @@ def test_sync_resync_and_incremental_change(kg_catalog, kg_settings, bolt):
     assert nodes3["Author"] == 6  # Carol White wrote only the deleted paper
     assert nodes3["Entity"] == 25 - 4  # simulation, coco, object detection, mean average precision left
     with driver.session(database=db) as s:
-        assert s.run("MATCH (p:Paper {id: '2101.00007'})-[:MENTIONS]->(e) RETURN count(e) AS n").single()["n"] == 2
+        assert (
+            s.run("MATCH (p:Paper {id: '2101.00007'})-[:MENTIONS]->(e) RETURN count(e) AS n").single()["n"]
+            == 2
+        )
     fourth = sync_graph(kg_catalog, driver, target="test", database=db)
     assert not fourth.changed
     assert counts(driver, db) == (nodes3, rels3)

@@ -1,0 +1,368 @@
+"""Related papers and seed-based recommendations: graph proximity fused with vector neighbours, each explained.
+
+Graph side: random walk with restart from the seed papers (`walk.py`). Vector side: the paper's (or the seeds'
+centroid's) nearest neighbours in the dense index. Both candidate lists are merged and scored by a convex
+combination of max-normalized graph scores and min-max-normalized cosines. Without a dense index the ranking is
+graph-only and every explanation says so.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+from paperkg.catalog import Catalog
+from paperkg.errors import BadInput, IndexNotReady, PaperNotFound
+from paperkg.graph.build import KnowledgeGraph, load_graph
+from paperkg.graph.walk import WalkConfig, personalized_pagerank
+from paperkg.settings import Settings
+
+NO_INDEX_NOTE = "vector index not ready: graph-only ranking"
+NO_GRAPH_NOTE = "knowledge graph not built: vector-only ranking (run `paperkg graph build`)"
+
+
+@dataclass(slots=True)
+class SharedEntity:
+    id: str
+    name: str
+    type: str
+    weight: float  # inverse paper frequency: rarer shared entities say more
+
+
+@dataclass(slots=True)
+class Explanation:
+    seed: str | None = None  # the seed paper that contributed most
+    seed_contributions: dict[str, float] = field(default_factory=dict)
+    shared_entities: list[SharedEntity] = field(default_factory=list)
+    shared_authors: list[str] = field(default_factory=list)
+    citations: list[str] = field(default_factory=list)  # "cites 2101.00001", "both cite doi:...", ...
+    relation_path: list[str] = field(default_factory=list)  # [seed, -MENTIONS->, entity, -USED_FOR->, ...]
+    vector_similarity: float | None = None
+    graph_score: float = 0.0
+    note: str | None = None
+
+
+@dataclass(slots=True)
+class Recommendation:
+    id: str
+    title: str
+    score: float
+    explanation: Explanation
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class FusionConfig:
+    vector_weight: float = 0.5  # convex weight of the normalized cosine; 0 = graph only, 1 = vector only
+    candidates: int = 100
+    negative_weight: float = 0.5
+    walk: WalkConfig = field(default_factory=WalkConfig)
+
+
+# --- vector store access (cached per process, refreshed when the index is republished) -------------------
+_VECTORS: dict[str, tuple[object, object]] = {}
+_VLOCK = threading.Lock()
+
+
+def vector_store(settings: Settings):
+    """The dense index's VectorStore, or None when no index exists (then ranking is graph-only)."""
+    pointer: Path = settings.index_dir / "dense" / "CURRENT"
+    stamp = pointer.stat().st_mtime_ns if pointer.is_file() else None
+    key = str(settings.index_dir)
+    with _VLOCK:
+        cached = _VECTORS.get(key)
+        if cached is not None and cached[0] == stamp and stamp is not None:
+            return cached[1]
+        try:
+            from paperkg.index.vectors import VectorStore
+
+            store = VectorStore.load(settings)
+        except (IndexNotReady, ImportError):
+            return None
+        _VECTORS[key] = (stamp, store)
+        return store
+
+
+# --- public entry points --------------------------------------------------------------------------------
+def related(
+    catalog: Catalog, settings: Settings, paper_id: str, k: int = 10, config: FusionConfig | None = None
+) -> list[Recommendation]:
+    """Papers related to one paper."""
+    return recommend(catalog, settings, [paper_id], [], k, config)
+
+
+def recommend(
+    catalog: Catalog,
+    settings: Settings,
+    positive: list[str],
+    negative: list[str] | None = None,
+    k: int = 10,
+    config: FusionConfig | None = None,
+    *,
+    kg: KnowledgeGraph | None = None,
+    store: object | None = None,
+) -> list[Recommendation]:
+    """Papers close to the positive seeds and away from the negative ones."""
+    cfg = config or FusionConfig()
+    negative = negative or []
+    if not positive:
+        raise BadInput("at least one positive paper id is needed")
+    if k < 1:
+        raise BadInput("k must be at least 1")
+    pos_pks = [_pk(catalog, pid) for pid in positive]
+    neg_pks = [_pk(catalog, pid) for pid in negative]
+    kg = kg if kg is not None else load_graph(settings)
+    store = store if store is not None else vector_store(settings)
+    exclude = set(pos_pks) | set(neg_pks)
+    notes = []
+
+    # graph: one walk per seed, so that each result can name the seed that brought it
+    per_seed: dict[str, np.ndarray] = {}
+    graph = None
+    if kg is not None:
+        rows = {pid: kg.paper_row(pk) for pid, pk in zip(positive, pos_pks, strict=True)}
+        for pid, row in rows.items():
+            if row is not None:
+                per_seed[pid] = personalized_pagerank(kg, {row: 1.0}, cfg.walk)
+        if per_seed:
+            graph = sum(per_seed.values()) / len(per_seed)
+            neg_rows = [r for r in (kg.paper_row(pk) for pk in neg_pks) if r is not None]
+            if neg_rows:
+                graph = graph - cfg.negative_weight * personalized_pagerank(
+                    kg, {r: 1.0 for r in neg_rows}, cfg.walk
+                )
+            for pk in exclude:
+                if (row := kg.paper_row(pk)) is not None:
+                    graph[row] = 0.0
+    else:
+        notes.append(NO_GRAPH_NOTE)
+
+    # vectors: centroid of the positives minus the centroid of the negatives
+    seed_vecs: dict[str, np.ndarray] = {}
+    query = None
+    if store is not None:
+        for pid, pk in zip(positive, pos_pks, strict=True):
+            if (v := store.vector(pk)) is not None:
+                seed_vecs[pid] = v
+        neg_vecs = [v for v in (store.vector(pk) for pk in neg_pks) if v is not None]
+        if seed_vecs:
+            query = np.mean(list(seed_vecs.values()), axis=0)
+            if neg_vecs:
+                query = query - np.mean(neg_vecs, axis=0)
+            query = (query / max(float(np.linalg.norm(query)), 1e-12)).astype(np.float32)
+    if query is None:
+        notes.append(NO_INDEX_NOTE)
+
+    if graph is None and query is None:
+        return []
+    scored = _fuse(kg, store, graph, query, exclude, cfg)
+    top = scored[:k]
+    papers = catalog.papers_by_pk([pk for pk, *_ in top])
+    out = []
+    for pk, score, g, cos in top:
+        explanation = _explain(kg, pk, positive, pos_pks, per_seed, seed_vecs, store, g, cos)
+        explanation.note = "; ".join(notes) or None
+        paper = papers.get(pk)
+        out.append(
+            Recommendation(
+                id=paper.id if paper else str(pk),
+                title=paper.title if paper else "",
+                score=round(float(score), 6),
+                explanation=explanation,
+            )
+        )
+    return out
+
+
+def _pk(catalog: Catalog, paper_id: str) -> int:
+    pk = catalog.paper_pk(paper_id)
+    if pk is None:
+        raise PaperNotFound(f"no paper {paper_id!r} in the catalog")
+    return pk
+
+
+# --- fusion ---------------------------------------------------------------------------------------------
+def _fuse(
+    kg: KnowledgeGraph | None,
+    store,
+    graph: np.ndarray | None,
+    query: np.ndarray | None,
+    exclude: set[int],
+    cfg: FusionConfig,
+) -> list[tuple[int, float, float, float | None]]:
+    """(pk, fused score, graph score, cosine) for the union of both candidate lists, best first."""
+    g_by_pk: dict[int, float] = {}
+    if graph is not None and kg is not None:
+        positive = np.flatnonzero(graph > 0)
+        top = positive[np.argsort(-graph[positive], kind="stable")[: cfg.candidates]]
+        g_by_pk = {int(kg.paper_pks[r]): float(graph[r]) for r in top}
+    cos_by_pk: dict[int, float] = {}
+    if query is not None:
+        cos_by_pk = {pk: float(s) for pk, s in store.search(query, cfg.candidates, exclude=exclude)}
+    candidates = (set(g_by_pk) | set(cos_by_pk)) - exclude
+    if query is not None:
+        for pk in candidates - set(cos_by_pk):
+            if (v := store.vector(pk)) is not None:
+                cos_by_pk[pk] = float(v @ query)
+    if graph is not None and kg is not None:
+        for pk in candidates - set(g_by_pk):
+            row = kg.paper_row(pk)
+            g_by_pk[pk] = float(graph[row]) if row is not None else 0.0
+    g_max = max((v for v in g_by_pk.values() if v > 0), default=0.0)
+    cos_vals = list(cos_by_pk.values())
+    c_min, c_max = (min(cos_vals), max(cos_vals)) if cos_vals else (0.0, 0.0)
+    w = (
+        cfg.vector_weight
+        if (query is not None and graph is not None)
+        else (1.0 if query is not None else 0.0)
+    )
+    scored = []
+    for pk in candidates:
+        g = g_by_pk.get(pk, 0.0)
+        cos = cos_by_pk.get(pk)
+        g_norm = max(g, 0.0) / g_max if g_max > 0 else 0.0
+        c_norm = (
+            (cos - c_min) / (c_max - c_min) if cos is not None and c_max > c_min else (1.0 if cos else 0.0)
+        )
+        scored.append((pk, w * c_norm + (1 - w) * g_norm, g, cos))
+    scored.sort(key=lambda t: (-t[1], t[0]))
+    return scored
+
+
+# --- explanations ---------------------------------------------------------------------------------------
+def _explain(
+    kg: KnowledgeGraph | None,
+    pk: int,
+    positive: list[str],
+    pos_pks: list[int],
+    per_seed: dict[str, np.ndarray],
+    seed_vecs: dict[str, np.ndarray],
+    store,
+    g: float,
+    cos: float | None,
+) -> Explanation:
+    ex = Explanation(graph_score=round(g, 8), vector_similarity=None if cos is None else round(cos, 4))
+    row = kg.paper_row(pk) if kg is not None else None
+    vec = store.vector(pk) if (store is not None and seed_vecs) else None
+    contributions = {}
+    for pid in positive:
+        part = 0.0
+        if row is not None and pid in per_seed:
+            part += float(per_seed[pid][row])
+        if vec is not None and pid in seed_vecs:
+            part += max(float(vec @ seed_vecs[pid]), 0.0) * 1e-3  # tie-breaker when the graph is silent
+        contributions[pid] = round(part, 8)
+    ex.seed_contributions = contributions
+    ex.seed = max(contributions, key=contributions.get) if contributions else None
+    if kg is None or row is None or ex.seed is None:
+        return ex
+    seed_row = kg.paper_row(pos_pks[positive.index(ex.seed)])
+    if seed_row is None:
+        return ex
+    ex.shared_entities = shared_entities(kg, seed_row, row)
+    ex.shared_authors = _shared_cols(kg.wrote, seed_row, row, kg.authors)
+    ex.citations = citation_links(kg, seed_row, row)
+    if not ex.shared_entities:
+        ex.relation_path = relation_path(kg, seed_row, row)
+    return ex
+
+
+def shared_entities(kg: KnowledgeGraph, a: int, b: int, limit: int = 8) -> list[SharedEntity]:
+    m = kg.mentions
+    common = np.intersect1d(
+        m.indices[m.indptr[a] : m.indptr[a + 1]], m.indices[m.indptr[b] : m.indptr[b + 1]]
+    )
+    idf = kg.entity_idf
+    ranked = sorted(common.tolist(), key=lambda j: (-idf[j], kg.entity_keys[j]))[:limit]
+    return [
+        SharedEntity(
+            id=kg.entity_keys[j],
+            name=kg.entity_names[j],
+            type=kg.entity_types[j],
+            weight=round(float(idf[j]), 3),
+        )
+        for j in ranked
+    ]
+
+
+def _shared_cols(m, a: int, b: int, names: list[str]) -> list[str]:
+    common = np.intersect1d(
+        m.indices[m.indptr[a] : m.indptr[a + 1]], m.indices[m.indptr[b] : m.indptr[b + 1]]
+    )
+    return [names[j] for j in common.tolist()]
+
+
+def _node_id(kg: KnowledgeGraph, col: int) -> str:
+    return kg.paper_ids[col] if col < kg.n_papers else kg.externals[col - kg.n_papers]
+
+
+def citation_links(kg: KnowledgeGraph, seed: int, other: int, limit: int = 3) -> list[str]:
+    c, cb = kg.cites, kg.cited_by
+    out = []
+    seed_refs = c.indices[c.indptr[seed] : c.indptr[seed + 1]]
+    other_refs = c.indices[c.indptr[other] : c.indptr[other + 1]]
+    if other in seed_refs:
+        out.append(f"the seed cites {kg.paper_ids[other]}")
+    if seed in other_refs:
+        out.append(f"{kg.paper_ids[other]} cites the seed")
+    both_cite = np.intersect1d(seed_refs, other_refs)[:limit]
+    out += [f"both cite {_node_id(kg, j)}" for j in both_cite.tolist()]
+    if seed < cb.shape[1] and other < cb.shape[1]:
+        citers = np.intersect1d(
+            cb.indices[cb.indptr[seed] : cb.indptr[seed + 1]],
+            cb.indices[cb.indptr[other] : cb.indptr[other + 1]],
+        )[:limit]
+        out += [f"both cited by {kg.paper_ids[j]}" for j in citers.tolist()]
+    return out
+
+
+def relation_path(kg: KnowledgeGraph, seed: int, other: int) -> list[str]:
+    """seed -MENTIONS-> e1 -REL-> e2 <-MENTIONS- other, through the strongest relation between their entities."""
+    m, r = kg.mentions, kg.relations
+    ea = m.indices[m.indptr[seed] : m.indptr[seed + 1]]
+    eb = set(m.indices[m.indptr[other] : m.indptr[other + 1]].tolist())
+    best = None
+    for h in ea.tolist():
+        for t, rel in zip(
+            r.indices[r.indptr[h] : r.indptr[h + 1]].tolist(),
+            r.data[r.indptr[h] : r.indptr[h + 1]].tolist(),
+            strict=True,
+        ):
+            if t in eb:
+                count = int(kg.rel_count[rel - 1])
+                if best is None or count > best[0]:
+                    best = (count, h, t, rel - 1, False)
+    if best is None:
+        rt = kg._cache.get("relations_t")
+        if rt is None:
+            rt = kg._cache["relations_t"] = (
+                r.T.tocsr()
+            )  # relations pointing from the other paper's entities to the seed's
+        for h in ea.tolist():
+            for t, rel in zip(
+                rt.indices[rt.indptr[h] : rt.indptr[h + 1]].tolist(),
+                rt.data[rt.indptr[h] : rt.indptr[h + 1]].tolist(),
+                strict=True,
+            ):
+                if t in eb:
+                    count = int(kg.rel_count[rel - 1])
+                    if best is None or count > best[0]:
+                        best = (count, h, t, rel - 1, True)
+    if best is None:
+        return []
+    _count, h, t, i, reverse = best
+    rel_name = kg.relation_type(int(kg.rel_type[i])).replace("-", "_")
+    arrow = f"<-{rel_name}-" if reverse else f"-{rel_name}->"
+    return [
+        kg.paper_ids[seed],
+        "-MENTIONS->",
+        kg.entity_names[h],
+        arrow,
+        kg.entity_names[t],
+        "<-MENTIONS-",
+        kg.paper_ids[other],
+    ]
