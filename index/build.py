@@ -15,7 +15,7 @@ from paperkg.settings import Settings
 from tqdm import tqdm
 
 DENSE = "dense"
-EMBED_CHUNK = 4096  # papers embedded and added per step: bounds memory however large the catalog
+EMBED_CHUNK = 1024  # papers embedded and added per step: bounds memory and paces the progress bar
 
 
 @dataclass(slots=True)
