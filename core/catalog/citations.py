@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sqlite3
-import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from paperkg.catalog.citation_match import (
+    TITLE_MIN_CHARS,
+    compact_key,
+    mark_papers_matched,
+    match_forward,
+    match_reverse,
+    refresh_paper_keys,
+    title_key,
+    unmatched_papers,
+)
+
 PASSAGE_WORDS = 200  # ~ the 256-token window of the packaged MiniLM encoder
 PASSAGE_OVERLAP = 50
-TITLE_FUZZY_MIN = 92.0  # rapidfuzz ratio on normalized titles; below this different papers start to match
-TITLE_MIN_CHARS = 20  # shorter titles ("Attention", "BERT") match by accident; they need an id
 
 
 @dataclass(slots=True)
@@ -47,16 +54,6 @@ class PassageRow:
     position: int
     section: str
     text: str
-
-
-def title_key(title: str | None) -> str:
-    """Normalized title for matching: accents, case, hyphens and punctuation removed, spaces collapsed."""
-    if not title:
-        return ""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = re.sub(r"[-‐‑‒–'’`´]", "", text)
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
 
 
 def external_key(ref: Mapping[str, Any]) -> str:
@@ -121,14 +118,16 @@ class CitationsMixin:
     def store_fulltext(self, paper_pk: int, fulltext: Mapping[str, Any]) -> None:
         """Replace a paper's references and passages with those of `fulltext` ({"sections", "references"}).
 
-        References are matched to the catalog by arXiv id and DOI right away; title matching (and matching
-        papers ingested later) is `match_citations()`. Call inside a transaction.
+        References are matched at once (arXiv id, DOI, title) against the papers the catalog held at the last
+        `match_citations()`; that call also links references to papers ingested later. Call inside a
+        transaction.
         """
         self.conn.execute("DELETE FROM citations WHERE citing_pk = ?", (paper_pk,))
         self.conn.execute("DELETE FROM passages WHERE paper_pk = ?", (paper_pk,))
         rows = []
         for position, ref in enumerate(fulltext.get("references") or []):
             year = ref.get("year")
+            key = compact_key(ref.get("title"))
             rows.append(
                 (
                     paper_pk,
@@ -142,80 +141,52 @@ class CitationsMixin:
                     if isinstance(year, int) or (isinstance(year, str) and year.isdigit())
                     else None,
                     external_key(ref),
+                    key,
+                    key[::-1],
                 )
             )
         self.conn.executemany(
             "INSERT INTO citations (citing_pk, position, raw, arxiv_id, doi, title, authors, year, "
-            "external_key) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "external_key, title_key, title_rkey) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
+        sections = list(fulltext.get("sections") or [])
         self.conn.executemany(
             "INSERT INTO passages (paper_pk, position, section, text) VALUES (?, ?, ?, ?)",
-            [
-                (paper_pk, i, heading, text)
-                for i, (heading, text) in enumerate(split_passages(list(fulltext.get("sections") or [])))
-            ],
+            [(paper_pk, i, heading, text) for i, (heading, text) in enumerate(split_passages(sections))],
         )
-        self._match_by_ids("c.citing_pk = ?", (paper_pk,))
-
-    def _match_by_ids(self, where: str, args: tuple[Any, ...]) -> dict[str, int]:
-        """Unmatched citations whose arXiv id is a paper id, or whose DOI is a paper's DOI (any case)."""
-        before = self.conn.total_changes
-        self.conn.execute(
-            "UPDATE citations AS c SET cited_pk = p.pk, match = 'arxiv' FROM papers p "
-            "WHERE c.cited_pk IS NULL AND c.arxiv_id IS NOT NULL AND p.id = c.arxiv_id "
-            "AND p.pk != c.citing_pk "
-            f"AND {where}",
-            args,
-        )
-        arxiv = self.conn.total_changes - before
-        pending = self.conn.execute(
-            "SELECT c.pk, c.doi, c.citing_pk FROM citations c "
-            "WHERE c.cited_pk IS NULL AND c.doi IS NOT NULL "
-            f"AND {where}",
-            args,
-        ).fetchall()
-        doi = 0
-        for pk, value, citing in pending:
-            hit = self.conn.execute(
-                "SELECT pk FROM papers WHERE doi = ? COLLATE NOCASE AND pk != ? ORDER BY pk LIMIT 1",
-                (value, citing),
-            ).fetchone()
-            if hit:
-                self.conn.execute(
-                    "UPDATE citations SET cited_pk = ?, match = 'doi' WHERE pk = ?", (hit[0], pk)
-                )
-                doi += 1
-        return {"arxiv": arxiv, "doi": doi}
+        refresh_paper_keys(self.conn, new_only=True)  # papers of this same ingest batch
+        match_forward(self.conn, "citing_pk = ?", (paper_pk,))
 
     def match_citations(self) -> dict[str, int]:
-        """Match every still-unmatched citation: arXiv id, then DOI, then normalized (fuzzy) title.
+        """Link unmatched citations to catalog papers: arXiv id, then DOI, then normalized (fuzzy) title.
 
-        Returns counts {"arxiv", "doi", "title", "unmatched", "total"}. Earlier matches stay;
-        a deleted cited paper turns its citations back into external ones (ON DELETE SET NULL). Call inside a
-        transaction; run after ingest so references to papers added later get linked too.
+        Catches what `store_fulltext` could not: references to papers ingested (or changed) since, and
+        citations stored before match keys existed. Cost follows what changed, not the catalog size.
+        Returns {"arxiv", "doi", "title", "unmatched", "total"} (the first three: matches made by this call).
+        A deleted cited paper turns its citations back into external ones (ON DELETE SET NULL). Call inside
+        a transaction.
         """
-        counts = {"arxiv": 0, "doi": 0, "title": 0}
-        counts.update(self._match_by_ids("1 = 1", ()))
-        pending = self.conn.execute(
-            "SELECT pk, citing_pk, title, year FROM citations WHERE cited_pk IS NULL AND title IS NOT NULL"
-        ).fetchall()
-        pending = [r for r in pending if len(title_key(r["title"])) >= TITLE_MIN_CHARS]
-        if pending:
-            index = _TitleIndex(self.conn)
-            for row in pending:
-                hit = index.find(row["title"], row["year"], exclude=int(row["citing_pk"]))
-                if hit is not None:
-                    self.conn.execute(
-                        "UPDATE citations SET cited_pk = ?, match = 'title' WHERE pk = ?", (hit, row["pk"])
-                    )
-                    counts["title"] += 1
-        counts["unmatched"] = int(
-            self.conn.execute("SELECT COUNT(*) FROM citations WHERE cited_pk IS NULL").fetchone()[0]
-        )
-        counts["total"] = self.count_citations()
-        return counts
+        refresh_paper_keys(self.conn)
+        counts: Counter[str] = match_forward(self.conn, "tried = 0")
+        fresh = unmatched_papers(self.conn)
+        if len(fresh) > self._count_unmatched():
+            # a first run over a big catalog: cheaper to look every unmatched citation up than every paper
+            self.conn.execute("UPDATE citations SET tried = 0 WHERE cited_pk IS NULL")
+            counts += match_forward(self.conn, "tried = 0")
+        elif fresh:
+            counts += match_reverse(self.conn, fresh)
+        mark_papers_matched(self.conn)
+        return {
+            "arxiv": counts["arxiv"],
+            "doi": counts["doi"],
+            "title": counts["title"],
+            "unmatched": self._count_unmatched(),
+            "total": self.count_citations(),
+        }
+
+    def _count_unmatched(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM citations WHERE cited_pk IS NULL").fetchone()[0])
 
     # --- reading ----------------------------------------------------------------------------------------
     def citations_of(self, paper_pk: int) -> list[CitationRow]:
@@ -275,53 +246,3 @@ class CitationsMixin:
 
     def count_passages(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
-
-
-class _TitleIndex:
-    """Catalog titles for one matching pass: exact normalized title first, then rapidfuzz over papers
-    sharing a rare word with the reference title (so a large catalog is not scanned once per reference)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.exact: dict[str, list[tuple[int, int | None]]] = defaultdict(list)
-        self.keys: dict[int, str] = {}
-        self.years: dict[int, int | None] = {}
-        self.postings: dict[str, list[int]] = defaultdict(list)
-        for pk, title, year in conn.execute("SELECT pk, title, year FROM papers"):
-            key = title_key(title)
-            if not key:
-                continue
-            self.exact[key].append((int(pk), year))
-            self.keys[int(pk)] = key
-            self.years[int(pk)] = year
-            for word in set(key.split()):
-                if len(word) >= 4:
-                    self.postings[word].append(int(pk))
-        self.df = Counter({w: len(p) for w, p in self.postings.items()})
-
-    def find(self, title: str, year: int | None, exclude: int) -> int | None:
-        key = title_key(title)
-        hits = [(pk, y) for pk, y in self.exact.get(key, []) if pk != exclude]
-        if hits:
-            return _prefer_year(hits, year)
-        from rapidfuzz import fuzz
-
-        words = sorted({w for w in key.split() if w in self.df}, key=lambda w: self.df[w])[:3]
-        candidates = {pk for w in words for pk in self.postings[w][:5000]} - {exclude}
-        scored = [
-            (fuzz.ratio(key, self.keys[pk]), pk)
-            for pk in candidates
-            if abs(len(self.keys[pk]) - len(key)) <= 0.2 * len(key)
-        ]
-        good = [(s, pk) for s, pk in scored if s >= TITLE_FUZZY_MIN]
-        if not good:
-            return None
-        best = max(s for s, _ in good)
-        return _prefer_year([(pk, self.years[pk]) for s, pk in good if s == best], year)
-
-
-def _prefer_year(hits: list[tuple[int, int | None]], year: int | None) -> int:
-    if year is not None:
-        close = [pk for pk, y in hits if y is not None and abs(y - year) <= 1]
-        if close:
-            return min(close)
-    return min(pk for pk, _ in hits)

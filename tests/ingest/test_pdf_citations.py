@@ -62,25 +62,21 @@ def _store(cat: Catalog, paper_id: str, refs: list[dict], sections: list[dict] |
     return pk
 
 
-def test_store_matches_ids_at_once_and_titles_on_match(catalog: Catalog) -> None:
+def test_store_matches_at_once(catalog: Catalog) -> None:
     pk = _store(catalog, "2206.10883", REFS)
-    before = [(c.cited_id, c.match) for c in catalog.citations_of(pk)]
-    assert before[:2] == [("2004.05150", "arxiv"), ("beir:1", "doi")]
-    assert before[2] == (None, None)  # titles wait for match_citations
-
-    with catalog.transaction():
-        counts = catalog.match_citations()
-    assert counts == {"arxiv": 0, "doi": 0, "title": 1, "unmatched": 4, "total": 7}
     rows = catalog.citations_of(pk)
     assert [(c.position, c.cited_id, c.match) for c in rows] == [
         (0, "2004.05150", "arxiv"),
-        (1, "beir:1", "doi"),
+        (1, "beir:1", "doi"),  # DOIs compare in lower case
         (2, "beir:2", "title"),
         (3, None, None),
         (4, None, None),
-        (5, None, None),
-        (6, None, None),
+        (5, None, None),  # "BERT": too short to trust a title alone
+        (6, None, None),  # its own arXiv id: no self-citation
     ]
+    with catalog.transaction():
+        counts = catalog.match_citations()
+    assert counts == {"arxiv": 0, "doi": 0, "title": 0, "unmatched": 4, "total": 7}
     assert rows[1].doi == "10.1016/j.jns.2004.08.012"  # stored lower-case
     assert rows[4].external_key == "title:a paper nobody in this catalog has written yet"
     assert catalog.stats()["citations"] == 7
@@ -159,3 +155,41 @@ def test_keys() -> None:
     assert external_key(_ref("x", arxiv_id="2004.05150", doi="10.1/x")) == "arxiv:2004.05150"
     assert external_key(_ref("x", doi="10.1/ABC")) == "doi:10.1/abc"
     assert external_key(_ref("Some raw text", title="Short")).startswith("raw:")
+
+
+def test_matching_a_big_new_catalog_looks_citations_up(catalog: Catalog) -> None:
+    """More new papers than unmatched citations: every unmatched citation is looked up again."""
+    pk = _store(catalog, "2206.10883", REFS)
+    with catalog.transaction():
+        catalog.match_citations()
+        catalog.upsert_papers(
+            [Paper(id=f"filler:{i}", title=f"Filler paper number {i} about nothing") for i in range(10)]
+            + [
+                Paper(
+                    id="x:unknown", title="A Paper Nobody in This Catalog Has Written Yet", submitted="2001"
+                )
+            ]
+        )
+        counts = catalog.match_citations()
+    assert counts["title"] == 1
+    assert catalog.citations_of(pk)[4].cited_id == "x:unknown"
+
+
+def test_fuzzy_title_tolerates_a_typo(catalog: Catalog) -> None:
+    with catalog.transaction():
+        catalog.upsert_papers(
+            [Paper(id="p:1", title="Unsupervised Cross-lingual Representation Learning at Scale")]
+        )
+    pk = _store(
+        catalog,
+        "2206.10883",
+        [_ref("XLM-R", title="Unsupervised Cross-lingual Representaton Learning at Scale")],
+    )
+    assert [(c.cited_id, c.match) for c in catalog.citations_of(pk)] == [("p:1", "title")]
+    # a different paper with a similar-looking title does not match
+    pk2 = _store(
+        catalog,
+        "beir:2",
+        [_ref("x", title="Supervised Cross-lingual Representation Learning at Small Scale")],
+    )
+    assert catalog.citations_of(pk2)[0].cited_pk is None
