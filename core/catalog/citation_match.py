@@ -18,14 +18,17 @@ AFFIX = 12  # fuzzy candidates share the first or the last AFFIX characters of t
 MAX_CANDIDATES = 200
 
 
+_DROP = re.compile(r"[-‐‑‒–'’`´]")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
 def title_key(title: str | None) -> str:
     """Normalized title: accents, case, hyphens and punctuation removed, spaces collapsed."""
     if not title:
         return ""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
-    text = re.sub(r"[-‐‑‒–'’`´]", "", text)
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+    if not title.isascii():  # most titles are ASCII: skip the per-character accent stripping
+        title = "".join(c for c in unicodedata.normalize("NFKD", title) if not unicodedata.combining(c))
+    return " ".join(_NON_ALNUM.sub(" ", _DROP.sub("", title.lower())).split())
 
 
 def compact_key(title: str | None) -> str:
