@@ -23,7 +23,7 @@ from paperkg.ingest.pdf_layout import (
     is_heading,
     join_lines,
 )
-from paperkg.ingest.references import find_arxiv_id, find_doi, parse_reference, split_references
+from paperkg.ingest.references import find_arxiv_id, find_doi, parse_references, split_references
 from paperkg.records import Paper, clean_text, normalize_arxiv_id
 
 log = logging.getLogger(__name__)
@@ -217,7 +217,7 @@ def _to_item(path: Path, data: bytes, pages: list[list[Line]], meta: dict[str, s
         abstract = _unheaded_abstract(first, title_end, body)
         if abstract and sections and sections[0]["heading"] == "":
             sections[0] = {"heading": "Abstract", "text": abstract}  # not the title block around it
-    references = [ref for raw in split_references(ref_lines) if (ref := parse_reference(raw))]
+    references = parse_references(split_references(ref_lines))
 
     first_text = "\n".join(ln.text for ln in first)
     arxiv_id = normalize_arxiv_id(meta.get("arxiv_stamp", "")) or normalize_arxiv_id(path.stem)

@@ -154,6 +154,42 @@ def _split_sentences(lines: list[Line]) -> list[list[Line]]:
 # ---------------------------------------------------------------- parsing
 
 
+def parse_references(entries: list[str]) -> list[dict[str, Any]]:
+    """Parsed references of a list of entries, entries holding several works split first."""
+    return [ref for entry in entries for part in split_merged(entry) if (ref := parse_reference(part))]
+
+
+def _id_spans(text: str) -> list[tuple[int, int, str]]:
+    spans: list[tuple[int, int, str]] = []
+    for pattern in ARXIV_PATTERNS:
+        for m in pattern.finditer(text):
+            if (norm := normalize_arxiv_id(m.group(1))) and not any(a <= m.start() < b for a, b, _ in spans):
+                spans.append((m.start(), m.end(), f"arxiv:{norm}"))
+    return sorted(spans)
+
+
+def split_merged(entry: str) -> list[str]:
+    """Physics lists merge works into one numbered entry ("[34] Li N, 2007 arXiv:0710.5073 Paranjape A, 2008
+    arXiv:0806.3497"). An entry with several distinct arXiv ids, or several distinct DOIs, is cut after each
+    id whose successor differs; an arXiv id plus a DOI is one work printed with both."""
+    for spans in (
+        _id_spans(entry),
+        [(m.start(), m.end(), m.group(1).lower()) for m in DOI_PATTERN.finditer(entry)],
+    ):
+        if len({ident for _, _, ident in spans}) < 2:
+            continue
+        cuts = []
+        for (_, end, ident), (_, _, following) in itertools.pairwise(spans):
+            if ident != following:
+                tail = re.match(r"[\])}\s]*", entry[end:])
+                cuts.append(end + (tail.end() if tail else 0))
+        bounds = [0, *cuts, len(entry)]
+        parts = [entry[a:b].strip(" ;,.") for a, b in itertools.pairwise(bounds)]
+        if all(len(p) >= 15 for p in parts):
+            return parts
+    return [entry]
+
+
 def parse_reference(raw: str) -> dict[str, Any] | None:
     """{raw, arxiv_id, doi, title, authors, year} of one entry; None for a string that is no reference."""
     raw = clean_text(raw)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 from paperkg.ingest.pdf_layout import Line, join_lines
-from paperkg.ingest.references import find_arxiv_ids, find_doi, parse_reference, split_references
+from paperkg.ingest.references import (
+    find_arxiv_ids,
+    find_doi,
+    parse_reference,
+    split_merged,
+    split_references,
+)
 
 
 @pytest.mark.parametrize(
@@ -200,3 +206,16 @@ def test_split_without_layout_uses_sentences() -> None:
     entries = split_references(lines)
     assert len(entries) == 2
     assert entries[1].startswith("Sigall K Bell")
+
+
+def test_split_entries_merging_several_works() -> None:
+    merged = "[34] Li N and Schwarz D J, 2007 arXiv:0710.5073 Paranjape A and Singh T P, 2008 arXiv:0806.3497"
+    assert split_merged(merged) == [
+        "[34] Li N and Schwarz D J, 2007 arXiv:0710.5073",
+        "Paranjape A and Singh T P, 2008 arXiv:0806.3497",
+    ]
+    # one work printed with both its arXiv id and its DOI, or the same id twice, stays whole
+    both = "Smith J. 2019. A paper about things. arXiv:1234.56789. doi:10.1000/abc"
+    assert split_merged(both) == [both]
+    twice = "Smith J. 2019. A paper about things. arXiv:1234.56789 [arXiv:1234.56789v2]"
+    assert split_merged(twice) == [twice]
