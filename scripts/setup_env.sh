@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Create .venv (if missing) and install paperkg with its test extras. CPU torch first where there is no GPU:
+# a plain `torch` requirement would pull several GB of CUDA packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3.11}
+command -v "$PY" >/dev/null 2>&1 || PY=python3
+if [ ! -x .venv/bin/python ]; then
+    "$PY" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
+    if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
+        .venv/bin/pip install -q "torch>=2.2,<2.15"
+    else
+        .venv/bin/pip install -q "torch==2.13.0"
+    fi
+fi
+.venv/bin/pip install -q -e ".[test]"
