@@ -129,6 +129,7 @@ def _extract_pymupdf(data: bytes) -> tuple[list[list[Line]], dict[str, str]]:
             raise UnreadablePdf("corrupt PDF: no pages")
         flags = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP  # ligatures expanded: ﬁ -> fi
         pages = []
+        rotated: list[str] = []  # page 1's side text: the arXiv stamp lives there
         for number, page in enumerate(doc):
             if number >= MAX_PAGES:
                 break
@@ -138,6 +139,8 @@ def _extract_pymupdf(data: bytes) -> tuple[list[list[Line]], dict[str, str]]:
                 merged: Line | None = None
                 for raw in block.get("lines", []):
                     if raw["dir"][0] < 0.99:  # rotated text: the arXiv stamp, figure labels
+                        if number == 0:
+                            rotated.append("".join(s["text"] for s in raw["spans"]))
                         continue
                     spans = [s for s in raw["spans"] if s["text"].strip()]
                     if not spans:
@@ -157,8 +160,8 @@ def _extract_pymupdf(data: bytes) -> tuple[list[list[Line]], dict[str, str]]:
                     lines.append(merged)
             pages.append(lines)
         meta = {k: v or "" for k, v in (doc.metadata or {}).items()}
-        stamp = _ARXIV_STAMP.search(doc[0].get_text("text")) if doc.page_count else None
-        if stamp:
+        first_text = "\n".join(rotated + [ln.text for ln in pages[0]]) if pages else ""
+        if stamp := _ARXIV_STAMP.search(first_text):
             meta["arxiv_stamp"] = stamp.group(1)
         return pages, meta
     finally:
