@@ -64,7 +64,7 @@ def external_key(ref: Mapping[str, Any]) -> str:
         return f"doi:{str(ref['doi']).lower()}"
     key = title_key(ref.get("title"))
     if len(key) >= TITLE_MIN_CHARS and len(key.split()) >= 3:
-        return f"title:{key}"
+        return f"title:{key.replace(' ', '')}"  # compact: "SciB- ERT" and "SciBERT" are one work
     raw = title_key(ref.get("raw", ""))
     return f"raw:{hashlib.sha1(raw.encode()).hexdigest()[:16]}"
 
