@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 # (label, key property) of every node kind the sync MERGEs on
 NODE_KEYS = (("Paper", "id"), ("Entity", "id"), ("Author", "name"), ("Category", "code"))
@@ -35,6 +36,23 @@ class Dialect:
     def schema_error_is_harmless(self, message: str) -> bool:
         """FalkorDB answers a repeated CREATE INDEX with an error; Neo4j's IF NOT EXISTS needs no such care."""
         return self.name == "falkordb"
+
+    def encode(self, value: Any) -> Any:
+        """Parameter values as this server needs them.
+
+        FalkorDB's Bolt layer splices parameters into the query text as quoted literals without escaping them
+        (measured: a title containing an apostrophe fails, so an unescaped quote could also inject Cypher):
+        backslashes and single quotes are escaped here, which round-trips every string exactly.
+        """
+        if self.name != "falkordb":
+            return value
+        if isinstance(value, str):
+            return value.replace("\\", "\\\\").replace("'", "\\'")
+        if isinstance(value, list):
+            return [self.encode(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.encode(v) for k, v in value.items()}
+        return value
 
     def clip(self, value: str) -> str:
         return value if len(value) <= self.max_string else value[: self.max_string - 1] + "…"

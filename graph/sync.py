@@ -125,6 +125,8 @@ class GraphWriter:
         reraise=True,
     )
     def read(self, query: str, **params: Any) -> list[dict]:
+        dialect = getattr(self, "dialect", None)  # unknown while detecting: detection sends no parameters
+        params = dialect.encode(params) if dialect else params
         with self.driver.session(database=self.database) as session:
             return session.run(query, params).data()
 
@@ -148,7 +150,8 @@ class GraphWriter:
     def unwind(self, query: str, rows: Iterable[dict]) -> int:
         """Run `query` (which reads `$rows`) over all rows in budgeted batches; returns the row count."""
         n = 0
-        for batch in batches(rows, self.dialect.max_batch_rows, self.dialect.max_batch_bytes):
+        encoded = (self.dialect.encode(row) for row in rows)
+        for batch in batches(encoded, self.dialect.max_batch_rows, self.dialect.max_batch_bytes):
             self.write(query, rows=batch)
             self.batches += 1
             n += len(batch)

@@ -100,3 +100,29 @@ def test_new_paper_is_the_only_push(kg_catalog, kg_settings, bolt):
     assert report.entities_pushed >= 1  # paper counts of the entities it mentions changed
     nodes, _ = counts(driver, db)
     assert nodes["Paper"] == 9 and nodes["Author"] == 8
+
+
+def test_quotes_and_backslashes_round_trip(kg_catalog, kg_settings, bolt):
+    """FalkorDB splices parameters into the query text; the dialect escapes them (a raw apostrophe fails)."""
+    driver, db = bolt
+    title = "Don't panic: it's a \\LaTeX\\ 'quoted' \"title\" \\'"
+    add_paper(
+        kg_catalog,
+        dict(
+            PAPERS[0],
+            id="2101.00042",
+            title=title,
+            authors=["Conan O'Brien"],
+            cites=[],
+            external=[],
+            mentions=[("CNN", "Method")],
+            relations=[],
+        ),
+    )
+    build_graph(kg_catalog, kg_settings)
+    sync_graph(kg_catalog, driver, target="test", database=db)
+    with driver.session(database=db) as s:
+        row = s.run(
+            "MATCH (a:Author)-[:WROTE]->(p:Paper {id: '2101.00042'}) RETURN p.title AS t, a.name AS a"
+        ).single()
+    assert (row["t"], row["a"]) == (title, "Conan O'Brien")
