@@ -1,15 +1,15 @@
 """Offline evaluation of `related`: vector-only vs graph-only vs fusion on real arXiv records.
 
-Data: the real arXiv records in /work/shared/data/arxiv/abstracts (Doragd + shiyibihua: ids, titles, abstracts,
-authors, categories). Mentions come from the trained tagger when `--tagger` is given and its weights exist;
-otherwise from a SciERC gazetteer stand-in (every non-Generic entity surface of SciERC train, longest match,
-typed by majority) — the report says which. No relations in the stand-in.
+Data: the real arXiv records in /work/shared/data/arxiv/abstracts (Doragd + shiyibihua: ids, titles,
+abstracts, authors, categories). Mentions come from a SciERC gazetteer stand-in (every non-Generic entity
+surface of SciERC train, longest match, typed by majority), not from the trained tagger, which is too slow on
+this shared CPU for thousands of abstracts; no relations. Vectors: the packaged all-MiniLM-L6-v2, 128 tokens.
 
 Tasks (relevance is never an edge the graph walk can use for the query paper):
   author:   relevant = other pool papers sharing an author with the query; the query papers' own authorship
             edges are removed from the graph before ranking (held out).
   category: relevant = other pool papers with the same primary category (categories are not walk edges).
-Queries are split in two halves: the fusion weight is chosen on the first (dev) and reported on the second (test).
+Queries are split in two halves: the fusion weight is chosen on the first (dev), reported on the second (test).
 
 Usage: python scripts/eval_recommend.py --pool 6000 --queries 400 --home /tmp/paperkg-eval [--json out.json]
 """

@@ -376,7 +376,9 @@ def _distinct_aliases(counter: Counter[str]) -> list[str]:
 
 
 def _display_name(counter: Counter[str]) -> str:
-    """Most frequent surface form, preferring a long form over an acronym (a merged "CNN" shows its long name)."""
+    """Most frequent surface form, preferring a long form over an acronym (a merged "CNN" shows its long name);
+    among equally frequent forms, lower case (not a sentence-initial or title capital), then the shortest."""
     aliases = _distinct_aliases(counter)
-    spelled = [a for a in aliases if " " in a or not (sum(ch.isupper() for ch in a) >= 2)]
-    return (spelled or aliases)[0]
+    spelled = [a for a in aliases if " " in a or not (sum(ch.isupper() for ch in a) >= 2)] or aliases
+    freq = {a: sum(n for s, n in counter.items() if s.casefold() == a.casefold()) for a in spelled}
+    return min(spelled, key=lambda a: (-freq[a], a[:1].isupper(), len(a), a))

@@ -153,11 +153,11 @@ def export_cmd(
         _fail(ValueError(f"unknown format {format!r}; supported: neo4j-admin"))
     _settings, catalog = _open(home)
     report = export_neo4j_admin(catalog, out)
-    console.print(
+    typer.echo(
         f"wrote {report.nodes} nodes and {report.relationships} relationships to {out} "
         f"in {report.seconds:.1f}s"
     )
-    console.print(f"import with:\n  cd {out} && {report.import_command()}")
+    typer.echo(f"import with:\n  cd {out} && {report.import_command()}")
 
 
 # --- top-level verbs ------------------------------------------------------------------------------------
