@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ class PipelineResult:
     ingest: dict[str, Any]
     index: dict[str, Any] | None = None
     tagger: dict[str, Any] | None = None
+    graph: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -22,7 +24,10 @@ class PipelineResult:
         return bool(self.ingest.get("failed"))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ingest": self.ingest, "index": self.index, "tagger": self.tagger, "notes": self.notes}
+        return {
+            "ingest": self.ingest, "index": self.index, "tagger": self.tagger, "graph": self.graph,
+            "notes": self.notes,
+        }
 
 
 def run_ingest(
@@ -32,9 +37,10 @@ def run_ingest(
     *,
     index: bool = True,
     tagger: bool | None = None,
+    graph: bool = True,
     progress: bool = True,
 ) -> PipelineResult:
-    """ingest -> catalog -> (tagger, indexes). Each later stage reads the catalog, not the ingest's output."""
+    """ingest -> catalog -> tagger -> (graph, indexes). Each later stage reads the catalog, not the ingest's output."""
     from paperkg.ingest.run import ingest_paths
 
     summary = ingest_paths(catalog, paths, batch=settings.ingest_batch, progress=progress)
@@ -42,6 +48,10 @@ def run_ingest(
     use_tagger = settings.tagger if tagger is None else tagger
     if use_tagger:
         result.tagger = run_tagger(catalog, settings, progress=progress)
+    if graph:
+        from paperkg.graph.build import build_graph
+
+        result.graph = dataclasses.asdict(build_graph(catalog, settings))
     if index:
         from paperkg.index.build import update_indexes
 

@@ -68,7 +68,8 @@ def ingest_cmd(
                                                 "arXiv API JSON, BEIR corpus.jsonl, PDFs")],
     home: HomeOpt = None,
     no_tagger: Annotated[bool, typer.Option("--no-tagger", help="skip entity/relation tagging")] = False,
-    no_index: Annotated[bool, typer.Option("--no-index", help="only fill the catalog")] = False,
+    no_index: Annotated[bool, typer.Option("--no-index", help="skip the dense and BM25 indexes")] = False,
+    no_graph: Annotated[bool, typer.Option("--no-graph", help="skip the embedded knowledge graph")] = False,
     model: ModelOpt = None,
     device: DeviceOpt = None,
     as_json: JsonOpt = False,
@@ -79,7 +80,7 @@ def ingest_cmd(
     settings = settings_for(home, model=model, device=device)
     with catalog_for(settings) as catalog:
         result = run_ingest(
-            catalog, settings, paths, index=not no_index, tagger=False if no_tagger else None,
+            catalog, settings, paths, index=not no_index, tagger=False if no_tagger else None, graph=not no_graph,
             progress=not as_json,
         )
     if as_json:
@@ -93,6 +94,13 @@ def ingest_cmd(
         )
         if result.tagger is not None:
             console.print(f"[bold]tagger[/bold]: {result.tagger}")
+        if result.graph is not None:
+            g = result.graph
+            console.print(
+                f"[bold]graph[/bold]: {g['papers']} papers, {g['entities']} entities, {g['authors']} authors, "
+                f"{g['relation_edges']} relation edges, {g['citation_edges']} citation edges"
+                + ("" if g["rebuilt"] else " (unchanged)")
+            )
         if result.index is not None:
             i = result.index
             console.print(
