@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from paperkg import __version__
 from paperkg.api.deps import configure, get_catalog, get_searcher, get_settings
+from paperkg.api.limits import BodyLimit, error_kind
 from paperkg.api.schemas import ErrorBody, Health, PaperOut, SearchResponse, SimilarResponse
 from paperkg.catalog import Catalog
 from paperkg.errors import PaperkgError, PaperNotFound
@@ -28,7 +29,10 @@ MAX_ID = 200
 MAX_BODY = 1 << 20  # bytes of a request body
 
 # routers of later stages, included when present
-EXTRA_ROUTERS = ("paperkg.api.routes_graph", "paperkg.api.routes_citations", "paperkg.api.routes_web")
+EXTRA_ROUTERS = (
+    "paperkg.api.routes_graph", "paperkg.api.routes_citations", "paperkg.api.routes_write",
+    "paperkg.api.routes_web",
+)
 
 ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
 
@@ -47,18 +51,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Hybrid search over arXiv papers and knowledge-graph recommendations.",
     )
-    cors = get_settings().cors_origins
-    if cors:
-        app.add_middleware(CORSMiddleware, allow_origins=cors, allow_methods=["GET", "POST"], allow_headers=["*"])
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return JSONResponse(
-                {"error": "payload_too_large", "detail": f"request body over {MAX_BODY} bytes"}, status_code=413
-            )
-        return await call_next(request)
+    app.add_middleware(BodyLimit, max_body=MAX_BODY)
+    cors = get_settings().cors_origins  # PAPERKG_CORS_ORIGINS='["https://example.org"]'
+    if cors:  # added last: outermost, so refusals (413) carry the CORS headers too
+        app.add_middleware(
+            CORSMiddleware, allow_origins=cors, allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type", "X-API-Key"],
+        )
 
     @app.exception_handler(PaperkgError)
     async def paperkg_error(_request: Request, exc: PaperkgError) -> JSONResponse:
@@ -74,7 +73,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return JSONResponse({"error": "http_error", "detail": exc.detail}, status_code=exc.status_code)
+        return JSONResponse(
+            {"error": error_kind(exc.status_code), "detail": exc.detail},
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+        # a bug, not the client's fault: say so in JSON, without the traceback
+        return JSONResponse({"error": "internal_error", "detail": type(exc).__name__}, status_code=500)
 
     @app.get("/health", response_model=Health)
     def health(catalog: Annotated[Catalog, Depends(get_catalog)]) -> Health:
@@ -93,10 +101,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         category: Annotated[str | None, Query(max_length=40, pattern=r"^[A-Za-z][\w.\-]*$")] = None,
         since: Annotated[int | None, Query(ge=1900, le=2200)] = None,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+        passages: Annotated[bool, Query(description="use full-text passages; point at the best")] = False,
     ) -> SearchResponse:
         if not q.strip():
             raise RequestValidationError([{"loc": ("query", "q"), "msg": "query is blank", "type": "value_error"}])
-        hits = searcher.search(q, k=k, mode=mode, category=category, since=since, offset=offset)
+        hits = searcher.search(
+            q, k=k, mode=mode, category=category, since=since, offset=offset, passages=passages
+        )
         return SearchResponse(
             query=q, mode=mode, k=k, offset=offset, results=[h.to_dict() for h in hits],  # type: ignore[misc]
             next_offset=offset + k if len(hits) == k and offset + k <= MAX_OFFSET else None,

@@ -1,0 +1,156 @@
+"""API fixtures: a copy of the small home with keyword annotations and a built graph, and a live server."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+# What a tagger would find, as (pattern, entity type): enough for entity pages, typed relations and a graph
+# without training or loading a tagger model. Matched case-insensitively on each paper's title + abstract.
+TERMS = [
+    (r"large language models?|LLMs?", "Method"),
+    (r"reinforcement learning", "Method"),
+    (r"contrastive learning", "Method"),
+    (r"multi-task learning", "Method"),
+    (r"neural networks?", "Method"),
+    (r"transformers?", "Method"),
+    (r"Monte Carlo", "Method"),
+    (r"density[- ]functional", "Method"),
+    (r"lattice Boltzmann", "Method"),
+    (r"segmentation", "Task"),
+    (r"planning", "Task"),
+    (r"classification", "Task"),
+    (r"reward modeling", "Task"),
+    (r"cross sections?", "Metric"),
+    (r"accuracy", "Metric"),
+    (r"LHC|Tevatron", "Material"),
+    (r"graphite|graphene", "Material"),
+    (r"benchmarks?|datasets?", "Material"),
+]
+REL = {
+    ("Method", "Task"): "USED-FOR", ("Material", "Method"): "USED-FOR", ("Metric", "Method"): "EVALUATE-FOR"
+}
+
+
+@dataclass
+class Mention:
+    start: int
+    end: int
+    text: str
+    type: str
+    score: float = 0.9
+    sentence: int = 0
+
+
+@dataclass
+class Relation:
+    head: int
+    tail: int
+    type: str
+    score: float = 0.8
+    sentence: int = 0
+
+
+def annotate(text: str) -> tuple[list[Mention], list[Relation]]:
+    mentions = [
+        Mention(m.start(), m.end(), m.group(0), typ)
+        for pattern, typ in TERMS
+        for m in re.finditer(rf"\b(?:{pattern})\b", text, flags=re.IGNORECASE)
+    ]
+    mentions.sort(key=lambda m: m.start)
+    relations = []
+    firsts: dict[str, int] = {}
+    for i, m in enumerate(mentions):
+        firsts.setdefault(m.type, i)
+    for (head, tail), typ in REL.items():
+        if head in firsts and tail in firsts:
+            relations.append(Relation(firsts[head], firsts[tail], typ))
+    return mentions, relations
+
+
+@pytest.fixture(scope="session")
+def web_home(small_home, tmp_path_factory: pytest.TempPathFactory):
+    """The 150-paper small home, copied, with keyword mentions and relations and the graph built."""
+    from paperkg.catalog import open_catalog
+    from paperkg.graph.build import build_graph
+    from paperkg.settings import load_settings
+
+    home = tmp_path_factory.mktemp("webhome")
+    shutil.copy2(small_home.catalog_path, home / "catalog.sqlite")
+    shutil.copytree(small_home.index_dir, home / "index")
+    settings = load_settings(home, tagger=False)
+    with open_catalog(settings.catalog_path) as catalog:
+        pks = catalog.tag_diff()
+        papers = catalog.papers_by_pk(pks)
+        hashes = catalog.hashes(pks)
+        with catalog.transaction():
+            for pk in pks:
+                mentions, relations = annotate(papers[pk].text)
+                catalog.replace_annotations(pk, hashes[pk], "keywords", mentions, relations)
+        build_graph(catalog, settings)
+    return settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def live_server(web_home, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """uvicorn serving the web home on a free loopback port (a real socket, as a browser needs)."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "uvicorn.log"
+    env = {**_env(), "PAPERKG_HOME": str(web_home.home), "PAPERKG_TAGGER": "false"}
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "paperkg.api.app:create_app",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            stdout=fh, stderr=subprocess.STDOUT, env=env,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"uvicorn did not start:\n{log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.2)
+    # the first search loads the embedding model: pay that here, not inside a browser step's timeout
+    httpx.get(f"{url}/search", params={"q": "warm up"}, timeout=120).raise_for_status()
+    yield LiveServer(url, proc, log)
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERKG_")}
+    env.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
+    return env
