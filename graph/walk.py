@@ -2,9 +2,10 @@
 
 Nodes are papers, entities, authors and external papers in that order. A walker at a paper moves into one of
 three channels (entities weighted by inverse paper frequency, co-author links, citations in either direction)
-with fixed channel probabilities; from an entity it moves to a paper mentioning it or, less often, to a related
-entity; from an author or an external paper back to a paper. The walk is truncated after a few steps and only
-the `keep` most probable nodes are carried forward, so a query touches a small part of a 100k-paper graph.
+with fixed channel probabilities; from an entity it moves to a paper mentioning it or, less often, to a
+related entity; from an author or an external paper back to a paper. The walk is truncated after a few steps
+and only the `keep` most probable nodes are carried forward, so a query touches a small part of a 100k-paper
+graph.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def _channel_mix(blocks: list[sp.csr_matrix], weights: list[float]) -> list[sp.c
 
 
 def paper_entity_weights(kg: KnowledgeGraph) -> sp.csr_matrix:
-    """(1 + log mentions) x inverse paper frequency; entities in a single paper link nothing and are dropped."""
+    """(1 + log mentions) x inverse paper frequency; entities of a single paper link nothing: dropped."""
     m = kg.mentions.copy().astype(np.float32)
     m.data = (1.0 + np.log(m.data)) * kg.entity_idf[m.indices]
     m.data[kg.entity_df[m.indices] < 2] = 0

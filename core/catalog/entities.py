@@ -59,7 +59,8 @@ class EntitiesMixin:
                 "SELECT DISTINCT m.paper_pk FROM mentions m "
                 "LEFT JOIN mention_entities l ON l.mention_pk = m.pk "
                 "LEFT JOIN mentions_skipped s ON s.mention_pk = m.pk "
-                "WHERE m.type != 'Generic' AND l.mention_pk IS NULL AND s.mention_pk IS NULL ORDER BY m.paper_pk"
+                "WHERE m.type != 'Generic' AND l.mention_pk IS NULL AND s.mention_pk IS NULL "
+                "ORDER BY m.paper_pk"
             )
         ]
 
@@ -326,14 +327,17 @@ class EntitiesMixin:
     def graph_signature(self) -> dict[str, int | str]:
         """Counts and high-water marks of everything the graph is built from: equal means unchanged."""
         q = {
-            "papers": "SELECT COUNT(*) || ':' || COALESCE(MAX(last_changed), '') || ':' || COALESCE(MAX(pk), 0) "
+            "papers": "SELECT COUNT(*) || ':' || COALESCE(MAX(last_changed), '') || ':' "
+            "|| COALESCE(MAX(pk), 0) "
             "FROM papers",
             "authors": "SELECT COUNT(*) FROM paper_authors",
             "links": "SELECT COUNT(*) || ':' || COALESCE(MAX(mention_pk), 0) || ':' || TOTAL(entity_pk) "
             "FROM mention_entities",
-            "entities": "SELECT COUNT(*) || ':' || TOTAL(mention_count) || ':' || COALESCE(MAX(pk), 0) FROM entities",
+            "entities": "SELECT COUNT(*) || ':' || TOTAL(mention_count) || ':' || COALESCE(MAX(pk), 0) "
+            "FROM entities",
             "relations": "SELECT COUNT(*) || ':' || COALESCE(MAX(pk), 0) FROM relations",
-            "citations": "SELECT COUNT(*) || ':' || COALESCE(MAX(pk), 0) || ':' || COUNT(cited_pk) FROM citations",
+            "citations": "SELECT COUNT(*) || ':' || COALESCE(MAX(pk), 0) || ':' || COUNT(cited_pk) "
+            "FROM citations",
         }
         return {name: str(self.conn.execute(sql).fetchone()[0]) for name, sql in q.items()}
 
@@ -364,7 +368,7 @@ class EntitiesMixin:
 
 
 def _distinct_aliases(counter: Counter[str]) -> list[str]:
-    """Surface forms deduplicated case-insensitively, the most frequent spelling of each, most frequent first."""
+    """Surface forms deduplicated case-insensitively (most frequent spelling of each), most frequent first."""
     by_fold: dict[str, Counter[str]] = defaultdict(Counter)
     for surface, n in counter.items():
         by_fold[surface.casefold()][surface] += n
@@ -376,8 +380,10 @@ def _distinct_aliases(counter: Counter[str]) -> list[str]:
 
 
 def _display_name(counter: Counter[str]) -> str:
-    """Most frequent surface form, preferring a long form over an acronym (a merged "CNN" shows its long name);
-    among equally frequent forms, lower case (not a sentence-initial or title capital), then the shortest."""
+    """Most frequent surface form, a long form before an acronym (a merged "CNN" shows its long name).
+
+    Among equally frequent forms: lower case first (not a sentence or title capital), then the shortest.
+    """
     aliases = _distinct_aliases(counter)
     spelled = [a for a in aliases if " " in a or not (sum(ch.isupper() for ch in a) >= 2)] or aliases
     freq = {a: sum(n for s, n in counter.items() if s.casefold() == a.casefold()) for a in spelled}

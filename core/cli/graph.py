@@ -48,7 +48,7 @@ def build_cmd(
     force: Annotated[bool, typer.Option(help="rebuild even if unchanged")] = False,
     json_out: JsonOpt = False,
 ) -> None:
-    """Resolve new mentions to entities and (re)build the embedded graph; exit 0 with "nothing to do" if unchanged."""
+    """Resolve new mentions to entities and (re)build the embedded graph ("nothing to do" if unchanged)."""
     from dataclasses import asdict
 
     from paperkg.graph.build import build_graph
@@ -133,10 +133,13 @@ def sync_cmd(
     else:
         d = report.as_dict()
         console.print(
-            f"{target} ({d['dialect']}): pushed {d['papers_pushed']} papers, {d['entities_pushed']} entities, "
+            f"{target} ({d['dialect']}): pushed {d['papers_pushed']} papers, "
+            f"{d['entities_pushed']} entities, "
             f"{d['relations_pushed']} relations; deleted {d['papers_deleted']} papers, "
-            f"{d['entities_deleted']} entities, {d['relations_deleted']} relations; {d['batches']} batches in "
-            f"{d['seconds']}s ({d['writes_per_second']} node+relationship writes/s); server counted {d['counters']}"
+            f"{d['entities_deleted']} entities, {d['relations_deleted']} relations; "
+            f"{d['batches']} batches in "
+            f"{d['seconds']}s ({d['writes_per_second']} node+relationship writes/s); "
+            f"server counted {d['counters']}"
         )
 
 

@@ -1,4 +1,5 @@
-"""Every Cypher query in docs/neo4j-browser.md runs against the Bolt server and returns rows on the test graph."""
+"""Every Cypher query in docs/neo4j-browser.md runs against the Bolt server and returns rows on the test
+graph."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The graph verbs end to end through the CLI: build (then nothing to do), related, recommend, entity, export."""
+"""Graph verbs end to end through the CLI: build (then nothing to do), related, recommend, entity, export."""
 
 from __future__ import annotations
 

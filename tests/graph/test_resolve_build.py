@@ -1,4 +1,4 @@
-"""Entity resolution (types, aliases, counts, acronym merging, Generic mentions) and the embedded graph build."""
+"""Entity resolution (types, aliases, counts, acronyms, Generic mentions) and the embedded graph build."""
 
 from __future__ import annotations
 
