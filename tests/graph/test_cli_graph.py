@@ -14,6 +14,8 @@ def test_graph_cli(kg_catalog, kg_settings, tmp_path):
     first = runner.invoke(app, ["graph", "build", *home])
     assert first.exit_code == 0, first.output
     assert "25 entities" in first.output.replace("\n", " ")
+    stats = runner.invoke(app, ["stats", "--json", *home])
+    assert json.loads(stats.stdout)["entities"] == 25
     again = runner.invoke(app, ["graph", "build", *home])
     assert again.exit_code == 0 and "nothing to do" in again.output
 
