@@ -16,6 +16,7 @@ from paperkg.catalog import open_catalog
 from paperkg.index import fusion
 from paperkg.index.build import update_indexes
 from paperkg.index.evaluate import load_qrels, load_queries
+from paperkg.index.lexical import LexicalIndex, document_text
 from paperkg.index.search import Searcher
 from paperkg.ingest.run import ingest_paths
 from paperkg.settings import load_settings
@@ -32,7 +33,15 @@ def main() -> None:
         ingest_paths(catalog, [args.data / "corpus.jsonl"])
         update_indexes(catalog, settings)
         searcher = Searcher(settings, catalog)
-        pk_to_id = {pk: p.id for pk, _h, p in catalog.iter_papers()}
+        papers = list(catalog.iter_papers())
+        pk_to_id = {pk: p.id for pk, _h, p in papers}
+        # BM25 variants: parameters and a title boost (extra copies of the title), built in memory
+        lexical_variants = {}
+        for k1, b, title_repeat in [(1.2, 0.75, 0), (1.2, 0.75, 1), (1.5, 0.75, 0), (0.9, 0.4, 0),
+                                    (0.9, 0.4, 1), (1.2, 0.9, 1)]:
+            lexical_variants[(k1, b, title_repeat)] = LexicalIndex.build(
+                [(pk, document_text(p.title, p.abstract, title_repeat)) for pk, _h, p in papers], k1=k1, b=b
+            )
         table = {}
         for split in ("train", "test"):
             qrels = load_qrels(args.data / "qrels" / f"{split}.tsv")
@@ -58,6 +67,14 @@ def main() -> None:
                 variants[f"convex minmax w={w}"] = lambda d, lx, w=w: fusion.convex(d, lx, w)
             for name, fuse in variants.items():
                 table.setdefault(name, {})[split] = score(fuse)
+            for (k1, b, tr), index in lexical_variants.items():
+                runs = [index.search([queries[q]], args.depth)[0] for q in qids]
+                name = f"bm25 k1={k1} b={b} title+{tr}"
+                table.setdefault(name, {})[split] = score(lambda d, lx: fusion.convex([], lx, 0.0), lexical=runs)
+                for w in (0.4, 0.5, 0.6):
+                    table.setdefault(f"convex w={w} over {name}", {})[split] = score(
+                        lambda d, lx, w=w: fusion.convex(d, lx, w), lexical=runs
+                    )
     print("| variant | nDCG@10 train (tuning) | nDCG@10 test |")
     print("|---|---|---|")
     for name, r in table.items():

@@ -241,6 +241,9 @@ def eval_retrieval_cmd(
     fusion: Annotated[Optional[str], typer.Option("--fusion", help="convex or rrf")] = None,
     weight: Annotated[Optional[float], typer.Option("--weight", help="dense weight for convex fusion")] = None,
     model: ModelOpt = None,
+    home: Annotated[
+        Optional[Path], typer.Option("--home", help="reuse this home for the corpus instead of a temporary one")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """nDCG@10, Recall@100 and MRR@10 on a BEIR-format folder (built in a temporary home)."""
@@ -248,7 +251,7 @@ def eval_retrieval_cmd(
 
     modes = ["hybrid", "dense", "lexical"] if mode == "all" else [mode]
     settings = load_settings(None, model=model, fusion=fusion, fusion_weight=weight, tagger=False)
-    results = evaluate_beir(folder, settings, modes=modes, split=split, progress=not as_json)
+    results = evaluate_beir(folder, settings, modes=modes, split=split, progress=not as_json, home=home)
     if as_json:
         print_json(results[modes[0]] if len(modes) == 1 else results)
         return
