@@ -32,6 +32,13 @@ class Why(BaseModel):
     contributions: dict[str, float] = Field(default_factory=dict)
 
 
+class PassageOut(BaseModel):
+    position: int = Field(description="passage number within the paper's full text")
+    section: str = Field(description="heading of the section the passage belongs to")
+    snippet: str = Field(description="the part of the passage holding most query words")
+    score: float = Field(description="cosine of the query and the passage")
+
+
 class SearchResult(BaseModel):
     rank: int
     id: str
@@ -43,6 +50,7 @@ class SearchResult(BaseModel):
     submitted: str | None
     abstract: str
     why: Why
+    passage: PassageOut | None = Field(None, description="best full-text passage (passages=true, PDFs only)")
 
 
 class SearchResponse(BaseModel):

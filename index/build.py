@@ -1,4 +1,4 @@
-"""The index verb: bring the dense and lexical indexes up to date with the catalog (or rebuild them)."""
+"""The index verb: bring the dense, lexical and passage indexes up to date with the catalog, or rebuild."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from paperkg.errors import IndexNotReady
 from paperkg.index.dense import DenseIndex
 from paperkg.index.encoder import load_encoder, spec_from_settings
 from paperkg.index.lexical import LexicalIndex, document_text
+from paperkg.index.passages import update_passages
 from paperkg.settings import Settings
 from tqdm import tqdm
 
@@ -26,12 +27,13 @@ class IndexSummary:
     lexical_total: int = 0
     dense_kind: str = ""
     seconds: float = 0.0
+    passages: dict[str, object] | None = None  # full-text passage index (PDFs only)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "embedded": self.embedded, "removed": self.removed, "dense_total": self.dense_total,
             "lexical_total": self.lexical_total, "dense_index": self.dense_kind,
-            "seconds": round(self.seconds, 2),
+            "seconds": round(self.seconds, 2), "passages": self.passages,
         }
 
 
@@ -98,5 +100,6 @@ def update_indexes(
         summary.lexical_total = LexicalIndex.load(lexical_root(settings)).count
     summary.dense_total = dense.count
     summary.dense_kind = dense.kind
+    summary.passages = update_passages(catalog, settings, rebuild=rebuild, progress=progress).as_dict()
     summary.seconds = time.perf_counter() - started
     return summary

@@ -13,6 +13,7 @@ from paperkg.index.build import dense_root, lexical_root
 from paperkg.index.dense import DenseIndex
 from paperkg.index.encoder import load_encoder, spec_from_settings
 from paperkg.index.lexical import LexicalIndex
+from paperkg.index.passages import FullText, fuse_passages
 from paperkg.records import Paper
 from paperkg.settings import Settings
 
@@ -32,9 +33,10 @@ class Hit:
     dense_rank: int | None = None
     lexical_rank: int | None = None
     parts: dict[str, float] = field(default_factory=dict)
+    passage: dict[str, object] | None = None  # best full-text passage (search with passages=True)
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "rank": self.rank, "id": self.paper.id, "score": round(self.score, 6),
             "title": self.paper.title, "authors": self.paper.authors, "categories": self.paper.categories,
             "year": self.paper.year, "submitted": self.paper.submitted, "abstract": self.paper.abstract,
@@ -45,6 +47,9 @@ class Hit:
                 "contributions": {k: round(v, 4) for k, v in self.parts.items()},
             },
         }
+        if self.passage is not None:
+            out["passage"] = self.passage
+        return out
 
 
 class Searcher:
@@ -56,6 +61,7 @@ class Searcher:
         self.spec = spec_from_settings(settings)
         self._dense: DenseIndex | None = None
         self._lexical: LexicalIndex | None = None
+        self._fulltext: FullText | None = None
 
     @property
     def dense(self) -> DenseIndex:
@@ -69,8 +75,14 @@ class Searcher:
             self._lexical = LexicalIndex.load(lexical_root(self.settings))
         return self._lexical
 
+    @property
+    def fulltext(self) -> FullText:
+        if self._fulltext is None:
+            self._fulltext = FullText(self.settings, self.catalog)
+        return self._fulltext
+
     def reload(self) -> None:
-        self._dense = self._lexical = None
+        self._dense = self._lexical = self._fulltext = None
 
     def embed(self, texts: list[str]) -> np.ndarray:
         return load_encoder(self.spec).encode(texts, batch_size=self.settings.batch_size)
@@ -84,15 +96,18 @@ class Searcher:
         category: str | None = None,
         since: int | None = None,
         offset: int = 0,
+        passages: bool = False,
     ) -> list[Hit]:
+        """Ranked papers; `passages` adds the full-text passage signal (hybrid) and a best passage per hit."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
         allowed = self.catalog.pks_matching(category=category, since=since)
         depth = max(self.settings.candidates, k + offset)
         dense_hits: list[tuple[int, float]] = []
         lexical_hits: list[tuple[int, float]] = []
+        vector = self.embed([query]) if mode != "lexical" or passages else None
         if mode in ("hybrid", "dense"):
-            dense_hits = self.dense.search(self.embed([query]), depth, allowed)[0]
+            dense_hits = self.dense.search(vector, depth, allowed)[0]
         if mode in ("hybrid", "lexical"):
             lexical_hits = self.lexical.search([query], depth, allowed)[0]
         if mode == "dense":
@@ -107,12 +122,21 @@ class Searcher:
             ranked = fusion.rrf(dense_hits, lexical_hits, self.settings.rrf_k)
         else:
             ranked = fusion.convex(dense_hits, lexical_hits, self.settings.fusion_weight)
+        if passages and mode == "hybrid":
+            passage_hits = self.fulltext.paper_scores(vector, depth, allowed)
+            ranked = fuse_passages(
+                ranked, passage_hits, fusion=self.settings.fusion, rrf_k=self.settings.rrf_k
+            )
         page = ranked[offset : offset + k]
         papers = self.catalog.papers_by_pk([f.pk for f in page])
+        page = [f for f in page if f.pk in papers]
+        best = self.fulltext.best_passages(vector, [f.pk for f in page], query) if passages else {}
         return [
-            Hit(offset + i + 1, papers[f.pk], f.score, f.dense, f.lexical, f.dense_rank, f.lexical_rank, f.parts)
+            Hit(
+                offset + i + 1, papers[f.pk], f.score, f.dense, f.lexical, f.dense_rank, f.lexical_rank,
+                f.parts, best[f.pk].to_dict() if f.pk in best else None,
+            )
             for i, f in enumerate(page)
-            if f.pk in papers
         ]
 
     def similar(self, paper_id: str, *, k: int = 10) -> list[Hit]:
