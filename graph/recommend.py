@@ -72,11 +72,13 @@ _VLOCK = threading.Lock()
 def vector_store(settings: Settings):
     """The dense index's VectorStore, or None when no index exists (then ranking is graph-only)."""
     pointer: Path = settings.index_dir / "dense" / "CURRENT"
-    stamp = pointer.stat().st_mtime_ns if pointer.is_file() else None
+    if not pointer.is_file():
+        return None  # never built: skip loading (which would fingerprint the model on every request)
+    stamp = pointer.stat().st_mtime_ns
     key = str(settings.index_dir)
     with _VLOCK:
         cached = _VECTORS.get(key)
-        if cached is not None and cached[0] == stamp and stamp is not None:
+        if cached is not None and cached[0] == stamp:
             return cached[1]
         try:
             from paperkg.index.vectors import VectorStore

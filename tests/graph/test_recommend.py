@@ -109,3 +109,22 @@ def test_unknown_ids_and_bad_input(built):
         recommend(catalog, settings, ["2101.00001"], ["nope"])
     with pytest.raises(BadInput):
         recommend(catalog, settings, [])
+
+
+def test_related_with_the_real_dense_index(small_home, tmp_path):
+    """Fusion through the index's VectorStore on a copy of the session's ingested and indexed home."""
+    import shutil
+
+    from paperkg.catalog import open_catalog
+    from paperkg.settings import load_settings
+
+    home = tmp_path / "home"
+    shutil.copytree(small_home.home, home)
+    settings = load_settings(home, tagger=False)
+    with open_catalog(settings.catalog_path) as catalog:
+        build_graph(catalog, settings)  # no tagger: only authors (and citations) link papers
+        seed = next(iter(catalog.iter_papers()))[2].id
+        recs = related(catalog, settings, seed, k=5)
+    assert len(recs) == 5 and seed not in [r.id for r in recs]
+    assert all(r.explanation.vector_similarity is not None and r.explanation.note is None for r in recs)
+    assert recs[0].explanation.vector_similarity >= 0.3
