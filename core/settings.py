@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     home: Path = Field(default=DEFAULT_HOME, description="data home: catalog, indexes, graph")
     model: str | None = Field(default=None, description="sentence-transformers model path; default: packaged MiniLM")
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    encoder_backend: Literal["auto", "torch", "onnx-int8"] = Field(
+        default="auto", description="auto: fp16 torch on CUDA, int8 ONNX on CPU when installed, else fp32 torch"
+    )
     max_seq_length: int = Field(default=256, ge=16, le=512)
     batch_size: int = Field(default=64, ge=1, le=4096)
     ingest_batch: int = Field(default=2000, ge=1, description="records per catalog transaction")

@@ -1,4 +1,4 @@
-"""The sentence embedding model: loaded offline from a local path, on CUDA (fp16) when present, CPU otherwise."""
+"""The sentence embedding model, loaded offline: CUDA fp16, else the int8 ONNX fast path, else fp32."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 Device = Literal["cpu", "cuda"]
+Backend = Literal["torch", "onnx-int8"]
 
 
 def default_model_path() -> str:
@@ -56,32 +57,69 @@ def model_fingerprint(model_path: str) -> str:
     return h.hexdigest()[:16]
 
 
+def resolve_backend(requested: str, device: Device, *, fast_available: bool | None = None) -> Backend:
+    """`auto`: torch on CUDA (fp16); on CPU int8 ONNX when its packages are installed, else torch fp32."""
+    if requested == "torch" or device == "cuda":
+        return "torch"
+    if fast_available is None:
+        from paperkg.index import fast_encoder
+
+        fast_available = fast_encoder.available()
+    if requested == "onnx-int8":
+        if not fast_available:
+            raise ValueError("encoder backend onnx-int8 needs the `fast` extra: pip install onnx onnxruntime")
+        return "onnx-int8"
+    if requested != "auto":
+        raise ValueError(f"unknown encoder backend {requested!r} (expected auto, torch or onnx-int8)")
+    return "onnx-int8" if fast_available else "torch"
+
+
 @dataclass(frozen=True, slots=True)
 class EncoderSpec:
     model_path: str
     device: Device
     max_seq_length: int
+    backend: Backend = "torch"
+    cache_dir: str | None = None  # where the int8 model is built and kept (the data home's models/ folder)
 
     @property
     def fingerprint(self) -> str:
-        return model_fingerprint(self.model_path)
+        base = model_fingerprint(self.model_path)
+        if self.backend == "onnx-int8":
+            from paperkg.index import fast_encoder
+
+            return fast_encoder.fingerprint(base)
+        return base
 
     def describe(self) -> dict[str, object]:
-        return {
+        # the backend is part of the artifact: an index built with int8 vectors is not the fp32 one
+        info: dict[str, object] = {
             "model": Path(self.model_path).name,
             "model_path": self.model_path,
             "model_fingerprint": self.fingerprint,
             "max_seq_length": self.max_seq_length,
         }
+        if self.backend != "torch":
+            info["encoder_backend"] = self.backend
+        return info
 
 
 class Encoder:
     """Embeds texts into L2-normalised float32 vectors."""
 
     def __init__(self, spec: EncoderSpec) -> None:
+        self.spec = spec
+        self.fast = None
+        if spec.backend == "onnx-int8":
+            from paperkg.index import fast_encoder
+
+            base = model_fingerprint(spec.model_path)
+            path = fast_encoder.ensure_model(spec.model_path, base, _cache(spec))
+            self.fast = fast_encoder.OnnxEncoder(path, spec.model_path, spec.max_seq_length)
+            self.dim = self.fast.dim
+            return
         from sentence_transformers import SentenceTransformer
 
-        self.spec = spec
         self.model = SentenceTransformer(spec.model_path, device=spec.device, local_files_only=True)
         self.model.max_seq_length = spec.max_seq_length
         if spec.device == "cuda":
@@ -91,6 +129,8 @@ class Encoder:
     def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self.fast is not None:
+            return self.fast.encode(texts, batch_size=batch_size)
         # sorting by length keeps padding small inside a batch; sentence-transformers restores the order
         vectors = self.model.encode(
             texts,
@@ -108,12 +148,30 @@ def load_encoder(spec: EncoderSpec) -> Encoder:
     return Encoder(spec)
 
 
+def _cache(spec: EncoderSpec) -> Path:
+    return Path(spec.cache_dir) if spec.cache_dir else Path.home() / ".paperkg" / "models"
+
+
 def spec_from_settings(settings: object) -> EncoderSpec:
     model = getattr(settings, "model", None) or default_model_path()
     if not Path(model).is_dir():
         raise FileNotFoundError(f"model path {model!r} is not a sentence-transformers folder")
     device = resolve_device(getattr(settings, "device", "auto"))
-    return EncoderSpec(model_path=str(model), device=device, max_seq_length=getattr(settings, "max_seq_length", 256))
+    requested = getattr(settings, "encoder_backend", "auto")
+    backend = resolve_backend(requested, device)
+    home = getattr(settings, "home", None)
+    cache = str(Path(home) / "models") if home is not None else None
+    spec = EncoderSpec(str(model), device, getattr(settings, "max_seq_length", 256), backend, cache)
+    if backend == "onnx-int8":
+        # built once per data home; a build that fails its fp32 cosine check is not used under `auto`
+        from paperkg.index import fast_encoder
+
+        path = fast_encoder.ensure_model(spec.model_path, model_fingerprint(spec.model_path), _cache(spec))
+        if not fast_encoder.is_valid(path):
+            if requested == "onnx-int8":
+                raise ValueError(f"{path}: the int8 model failed validation against fp32 (see its .json)")
+            spec = EncoderSpec(str(model), device, spec.max_seq_length, "torch", cache)
+    return spec
 
 
 def describe_json(spec: EncoderSpec) -> str:

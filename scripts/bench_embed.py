@@ -1,0 +1,104 @@
+"""Embedding benchmark: naive `SentenceTransformer.encode(batch_size=32)` vs paperkg's encoder backends.
+
+    .venv/bin/python scripts/bench_embed.py [-n 200] [--rounds 2] [--quality]
+
+Speed: rounds alternate naive and each backend on the same real abstracts (SciFact corpus, or the bundled
+sample), so load from other jobs hits both; the ratio is the median of per-round ratios. Quality (--quality):
+dense nDCG@10 on BEIR SciFact through `paperkg.index.evaluate.evaluate_beir` for each backend.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SCIFACT = SHARED / "beir" / "scifact"
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "arxiv-sample.jsonl.gz"
+
+
+def real_texts(n: int) -> tuple[list[str], str]:
+    """Title + ". " + abstract of n real records: SciFact when present, else the bundled arXiv sample."""
+    if (SCIFACT / "corpus.jsonl").is_file():
+        path, opener, body = SCIFACT / "corpus.jsonl", open, "text"
+    else:
+        path, opener, body = SAMPLE, gzip.open, "abstract"
+    texts = []
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            rec = json.loads(line)
+            texts.append(" ".join(f"{rec.get('title', '')}. {rec.get(body) or ''}".split()))
+            if len(texts) >= n:
+                break
+    return texts, str(path)
+
+
+def speed(n: int, rounds: int, backends: list[str]) -> dict[str, object]:
+    from paperkg.index.encoder import EncoderSpec, default_model_path, load_encoder
+    from sentence_transformers import SentenceTransformer
+
+    texts, source = real_texts(n)
+    model = default_model_path()
+    naive = SentenceTransformer(model, device="cpu", local_files_only=True)
+    encoders = {}
+    for b in backends:
+        spec = EncoderSpec(model, "cpu", 256, b, str(Path(tempfile.gettempdir()) / "paperkg-bench-models"))  # type: ignore[arg-type]
+        encoders[b] = load_encoder(spec)
+        encoders[b].encode(texts[:4])  # warm-up (session creation, first allocations)
+    naive.encode(texts[:4])
+    times: dict[str, list[float]] = {"naive": [], **{b: [] for b in backends}}
+    ref = None
+    vectors = {}
+    for _ in range(rounds):
+        t = time.perf_counter()
+        ref = naive.encode(texts, batch_size=32, normalize_embeddings=True)
+        times["naive"].append(time.perf_counter() - t)
+        for b, enc in encoders.items():
+            t = time.perf_counter()
+            vectors[b] = enc.encode(texts, batch_size=32)
+            times[b].append(time.perf_counter() - t)
+    rows = []
+    for name, ts in times.items():
+        ratios = [tn / tb for tn, tb in zip(times["naive"], ts, strict=True)]
+        cos = (vectors[name] * ref).sum(axis=1) if name in vectors else None
+        rows.append({
+            "method": name, "docs_per_s": round(n / statistics.median(ts), 2),
+            "ratio_vs_naive": round(statistics.median(ratios), 2),
+            "cosine_mean": None if cos is None else round(float(cos.mean()), 4),
+            "cosine_min": None if cos is None else round(float(cos.min()), 4),
+        })
+    return {"texts": n, "source": source, "rounds": rounds, "rows": rows}
+
+
+def quality(backends: list[str]) -> dict[str, float]:
+    from paperkg.index.evaluate import evaluate_beir
+    from paperkg.settings import load_settings
+
+    out = {}
+    for b in backends:  # evaluate_beir ingests into a temporary home (the int8 model is built there)
+        settings = load_settings(None, tagger=False, encoder_backend=b, device="cpu")
+        res = evaluate_beir(SCIFACT, settings, modes=["dense"], progress=False)
+        out[b] = round(res["dense"]["ndcg@10"], 4)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-n", type=int, default=200)
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--backends", default="onnx-int8")
+    ap.add_argument("--quality", default="", help="backends to score on SciFact: torch,onnx-int8")
+    args = ap.parse_args()
+    result: dict[str, object] = {"speed": speed(args.n, args.rounds, args.backends.split(","))}
+    if args.quality:
+        result["quality_ndcg10"] = quality(args.quality.split(","))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
