@@ -61,6 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(PaperkgError)
     async def paperkg_error(_request: Request, exc: PaperkgError) -> JSONResponse:
+        if exc.http_status == 422:  # the same shape as request validation errors: a list of field errors
+            field = getattr(exc, "field", None)
+            reason = getattr(exc, "reason", str(exc))
+            detail = [{"loc": [field] if field else [], "msg": reason, "type": "value_error"}]
+            return JSONResponse({"error": type(exc).__name__, "detail": detail}, status_code=422)
         return JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, status_code=exc.http_status)
 
     @app.exception_handler(RequestValidationError)

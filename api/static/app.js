@@ -14,7 +14,7 @@ function el(tag, attrs, ...children) {
     else if (k === "class") node.className = v;
     else node.setAttribute(k, v === true ? "" : String(v));
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
@@ -455,7 +455,9 @@ async function graphView(id) {
       { selector: "node[label = 'Entity']", style: { "background-color": COLORS.Entity, shape: "diamond" } },
       { selector: "node[external = 1]", style: { "background-color": "#9aa5b1" } },
       { selector: "node.root", style: { width: 26, height: 26, "border-width": 3, "border-color": "#111" } },
-      { selector: "edge", style: { width: 1.2, "line-color": "#b8c2cc", "target-arrow-shape": "triangle", "target-arrow-color": "#b8c2cc", "curve-style": "bezier", label: "data(type)", "font-size": 7, color: "#7b8794" } },
+      { selector: "edge", style: { width: 1.2, "line-color": "#b8c2cc", "target-arrow-shape": "triangle", "target-arrow-color": "#b8c2cc", "curve-style": "bezier" } },
+      // typed relations and citations are labelled; MENTIONS and WROTE are implied by the node kinds
+      { selector: "edge[type != 'MENTIONS'][type != 'WROTE']", style: { label: "data(type)", "font-size": 7, color: "#7b8794", "line-color": "#d9822b", "target-arrow-color": "#d9822b" } },
     ],
     layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 70 },
   });
@@ -476,6 +478,12 @@ async function graphView(id) {
       open ? el("p", {}, el("a", { href: open }, "open page")) : null,
       el("p", { class: "muted" }, `${n.degree()} links shown`),
     );
+    if (d.label === "Paper" && !d.external && d.name === d.id) {
+      api(`/papers/${enc(d.id)}`).then((p) => {
+        n.data("name", p.title);
+        side.querySelector("h2").textContent = p.title;
+      }).catch(() => {});
+    }
   };
   cy.on("tap", "node", async (evt) => {
     const n = evt.target;
@@ -488,6 +496,7 @@ async function graphView(id) {
       const fresh = cyElements(more).filter((x) => cy.getElementById(x.data.id).empty());
       cy.add(fresh);
       cy.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 70 }).run();
+      describe(n);
     } catch (err) {
       side.append(failure(err, "Expanding"));
     }
