@@ -58,8 +58,8 @@ class Recommendation:
 
 @dataclass(frozen=True, slots=True)
 class FusionConfig:
-    # convex weight of the normalized cosine (0 = graph only, 1 = vector only); 0.8 was the best fusion weight on
-    # the dev half of both tasks of scripts/eval_recommend.py (4000 real arXiv records, see graph/README.md)
+    # convex weight of the normalized cosine (0 = graph only, 1 = vector only); 0.8 was the best fusion
+    # weight on the dev half of both tasks of scripts/eval_recommend.py (4000 real arXiv records, README)
     vector_weight: float = 0.8
     candidates: int = 100
     negative_weight: float = 0.5
