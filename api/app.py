@@ -24,6 +24,7 @@ from paperkg.settings import Settings
 
 MAX_K = 100
 MAX_OFFSET = 10_000
+MAX_SIMILAR_OFFSET = 1000  # nearest neighbours are searched k + offset deep
 MAX_QUERY = 1000
 MAX_ID = 200
 MAX_BODY = 1 << 20  # bytes of a request body
@@ -123,9 +124,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         searcher: Annotated[Searcher, Depends(get_searcher)],
         paper_id: Annotated[str, Path(min_length=1, max_length=MAX_ID)],
         k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
+        offset: Annotated[int, Query(ge=0, le=MAX_SIMILAR_OFFSET)] = 0,
     ) -> SimilarResponse:
-        hits = searcher.similar(normalize_id(paper_id), k=k)
-        return SimilarResponse(id=paper_id, results=[h.to_dict() for h in hits])  # type: ignore[misc]
+        hits = searcher.similar(normalize_id(paper_id), k=k + offset)[offset:]
+        more = len(hits) == k and offset + k <= MAX_SIMILAR_OFFSET
+        return SimilarResponse(
+            id=paper_id, offset=offset, next_offset=offset + k if more else None,
+            results=[h.to_dict() for h in hits],  # type: ignore[misc]
+        )
 
     # routes under /papers/{id}/... must come before the catch-all below (old-style ids contain a slash)
     for module in EXTRA_ROUTERS:

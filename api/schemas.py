@@ -65,6 +65,8 @@ class SearchResponse(BaseModel):
 class SimilarResponse(BaseModel):
     id: str
     results: list[SearchResult]
+    offset: int = 0
+    next_offset: int | None = Field(None, description="offset of the next page, when there may be one")
 
 
 class Health(BaseModel):
