@@ -252,13 +252,12 @@ class FullText:
     before and their hits carry no passage.
     """
 
-    def __init__(self, settings: Settings, catalog: Catalog) -> None:
+    def __init__(self, settings: Settings, catalog: Catalog, encoder: dict[str, Any] | None = None) -> None:
         self.settings = settings
         self.catalog = catalog
+        encoder = encoder if encoder is not None else spec_from_settings(settings).describe()
         try:
-            self.index: PassageIndex | None = PassageIndex.load(
-                passages_root(settings), spec_from_settings(settings).describe()
-            )
+            self.index: PassageIndex | None = PassageIndex.load(passages_root(settings), encoder)
         except IndexNotReady:
             self.index = None
         self._owner: dict[int, int] | None = None

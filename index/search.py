@@ -78,7 +78,7 @@ class Searcher:
     @property
     def fulltext(self) -> FullText:
         if self._fulltext is None:
-            self._fulltext = FullText(self.settings, self.catalog)
+            self._fulltext = FullText(self.settings, self.catalog, self.spec.describe())
         return self._fulltext
 
     def reload(self) -> None:
