@@ -85,11 +85,13 @@ def save_artifact(
         "base_sha256": base_checksum(str(base_model_path())),
         **config,
     }
-    _atomic(out_dir / WEIGHTS, lambda p: save_file(tensors, str(p), metadata={"format": FORMAT}))
-    _atomic(out_dir / CONFIG, lambda p: p.write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8"))
+    atomic_write(out_dir / WEIGHTS, lambda p: save_file(tensors, str(p), metadata={"format": FORMAT}))
+    atomic_write(
+        out_dir / CONFIG, lambda p: p.write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
+    )
 
 
-def _atomic(target: Path, write) -> None:
+def atomic_write(target: Path, write) -> None:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     os.close(fd)
     try:

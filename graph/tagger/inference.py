@@ -76,6 +76,14 @@ class TagResult:
         }
 
 
+@dataclass(slots=True)
+class Encoded:
+    keep: list[int]  # which documents of the batch have words
+    feats: list
+    tokens: torch.Tensor
+    offsets: list[int]
+
+
 class Tagger:
     """Entity and relation extraction with a loaded artifact. Thread-safe for inference."""
 
@@ -92,54 +100,89 @@ class Tagger:
         return cls(*load_artifact(model_dir))
 
     # -- word level ----------------------------------------------------------------------------------------
+    @property
+    def decoding(self) -> dict[str, float]:
+        """Logit offsets against the "no entity" / "no relation" class, tuned on dev after training."""
+        return {"ner_bias": 0.0, "rel_bias": 0.0, **self.config.get("decoding", {})}
+
     @torch.inference_mode()
     def predict_sentences(
         self, docs: list[list[list[str]]], *, batch_size: int = 16
     ) -> list[list[SentencePrediction]]:
         """Predictions for documents given as sentences of words (sentence-local, inclusive word offsets)."""
         out: list[list[SentencePrediction]] = []
+        bias = self.decoding
+        for i in range(0, len(docs), batch_size):
+            batch = docs[i : i + batch_size]
+            out.extend(self.decode(batch, self.encode_batch(batch), bias["ner_bias"], bias["rel_bias"]))
+        return out
+
+    @torch.inference_mode()
+    def encode_batch(self, docs: list[list[list[str]]]) -> Encoded:
+        """Encoder pass for a batch (the expensive part); `decode` turns it into predictions."""
+        keep = [d for d, doc in enumerate(docs) if any(doc)]
+        if not keep:
+            return Encoded(keep, [], torch.zeros(0), [])
+        feats = featurize(self.tokenizer, [docs[d] for d in keep])
         with self._lock:
             was_training = self.model.training
             self.model.eval()
             try:
-                for i in range(0, len(docs), batch_size):
-                    out.extend(self._predict_batch(docs[i : i + batch_size]))
+                tokens, offsets = self.model.encode(feats)
             finally:
                 self.model.train(was_training)
-        return out
+        return Encoded(keep, feats, tokens, offsets)
 
-    def _predict_batch(self, docs: list[list[list[str]]]) -> list[list[SentencePrediction]]:
+    @torch.inference_mode()
+    def decode(
+        self, docs: list[list[list[str]]], enc: Encoded, ner_bias: float = 0.0, rel_bias: float = 0.0
+    ) -> list[list[SentencePrediction]]:
+        """Entities (argmax per span) and relations (argmax per ordered pair of predicted entities).
+
+        A positive bias lowers the "none" logit, trading precision for recall; scores stay unbiased softmax.
+        """
         model = self.model
         results = [[SentencePrediction() for _ in doc] for doc in docs]
-        keep = [d for d, doc in enumerate(docs) if any(doc)]
-        if not keep:
+        if not enc.keep:
             return results
-        feats = featurize(self.tokenizer, [docs[d] for d in keep])
-        tokens, offsets = model.encode(feats)
-        spans = enumerate_spans(feats, offsets, model.max_width)
-        vecs = model.span_repr(tokens, spans.starts, spans.ends, spans.widths)
-        probs = model.ner_logits(vecs).softmax(-1)
-        score, label = probs.max(-1)
-        found: list[list[list[tuple[int, int]]]] = [[[] for _ in f.sentence_bounds] for f in feats]
-        found_types: list[list[list[int]]] = [[[] for _ in f.sentence_bounds] for f in feats]
-        for k in (label > 0).nonzero().flatten().tolist():
-            d, s, a, b = spans.where[k]
-            found[d][s].append((a, b))
-            found_types[d][s].append(int(label[k]))
-            results[keep[d]][s].entities.append((a, b, ENTITY_TYPES[int(label[k]) - 1], float(score[k])))
-        pairs = build_pairs(feats, offsets, found)
-        if pairs.where:
-            ht = torch.tensor([found_types[d][s][h] for d, s, h, _ in pairs.where], dtype=torch.long)
-            tt = torch.tensor([found_types[d][s][t] for d, s, _, t in pairs.where], dtype=torch.long)
-            hv = model.span_repr(tokens, pairs.head_start, pairs.head_end, pairs.head_width)
-            tv = model.span_repr(tokens, pairs.tail_start, pairs.tail_end, pairs.tail_width)
-            rprobs = model.rel_logits(tokens, hv, tv, ht, tt, pairs.between).softmax(-1)
-            rscore, rlabel = rprobs.max(-1)
-            for k in (rlabel > 0).nonzero().flatten().tolist():
-                d, s, h, t = pairs.where[k]
-                results[keep[d]][s].relations.append(
-                    (h, t, RELATION_TYPES[int(rlabel[k]) - 1], float(rscore[k]))
-                )
+        feats, tokens, offsets, keep = enc.feats, enc.tokens, enc.offsets, enc.keep
+        with self._lock:
+            was_training = model.training
+            model.eval()
+            try:
+                spans = enumerate_spans(feats, offsets, model.max_width)
+                vecs = model.span_repr(tokens, spans.starts, spans.ends, spans.widths)
+                logits = model.ner_logits(vecs)
+                probs = logits.softmax(-1)
+                logits[:, 0] -= ner_bias
+                label = logits.argmax(-1)
+                score = probs.gather(1, label.unsqueeze(1)).squeeze(1)
+                found: list[list[list[tuple[int, int]]]] = [[[] for _ in f.sentence_bounds] for f in feats]
+                found_types: list[list[list[int]]] = [[[] for _ in f.sentence_bounds] for f in feats]
+                for k in (label > 0).nonzero().flatten().tolist():
+                    d, s, a, b = spans.where[k]
+                    found[d][s].append((a, b))
+                    found_types[d][s].append(int(label[k]))
+                    results[keep[d]][s].entities.append(
+                        (a, b, ENTITY_TYPES[int(label[k]) - 1], float(score[k]))
+                    )
+                pairs = build_pairs(feats, offsets, found)
+                if not pairs.where:
+                    return results
+                ht = torch.tensor([found_types[d][s][h] for d, s, h, _ in pairs.where], dtype=torch.long)
+                tt = torch.tensor([found_types[d][s][t] for d, s, _, t in pairs.where], dtype=torch.long)
+                hv = model.span_repr(tokens, pairs.head_start, pairs.head_end, pairs.head_width)
+                tv = model.span_repr(tokens, pairs.tail_start, pairs.tail_end, pairs.tail_width)
+                rlogits = model.rel_logits(tokens, hv, tv, ht, tt, pairs.between)
+            finally:
+                model.train(was_training)
+        rprobs = rlogits.softmax(-1)
+        rlogits[:, 0] -= rel_bias
+        rlabel = rlogits.argmax(-1)
+        rscore = rprobs.gather(1, rlabel.unsqueeze(1)).squeeze(1)
+        for k in (rlabel > 0).nonzero().flatten().tolist():
+            d, s, h, t = pairs.where[k]
+            results[keep[d]][s].relations.append((h, t, RELATION_TYPES[int(rlabel[k]) - 1], float(rscore[k])))
         return results
 
     # -- raw text ------------------------------------------------------------------------------------------
