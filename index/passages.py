@@ -33,10 +33,11 @@ from tqdm import tqdm
 
 PASSAGES = "passages"
 EMBED_CHUNK = 512  # passages embedded and added per step (~200 words each)
-# Weight of the min-max normalised best-passage score added to a paper's convex hybrid score: the dense
-# weight at the default fusion_weight, so a body-text match counts as much as an abstract match. Additive, so
-# a paper without passages (metadata-only) keeps its score. Not tuned: there are no full-text relevance
-# judgments yet. Under RRF the passage ranking adds 1 / (rrf_k + rank) like the other retrievers.
+# The min-max normalised best-passage score is added to a paper's convex hybrid score with the dense weight
+# (settings.fusion_weight; this default when none is given): a passage cosine is a dense match on body text,
+# so it counts as much as one on the abstract. Additive, so a paper without passages (metadata-only) keeps
+# its score. Not tuned: there are no full-text relevance judgments yet. Under RRF the passage ranking adds
+# 1 / (rrf_k + rank) like the other retrievers.
 PASSAGE_WEIGHT = 0.5
 PASSAGES_PER_PAPER = 4  # passage hits fetched per wanted paper: papers hold many passages, keep enough papers
 SNIPPET_CHARS = 300
@@ -312,7 +313,12 @@ class FullText:
 
 
 def fuse_passages(
-    ranked: list[Fused], passage_hits: list[tuple[int, float]], *, fusion: str, rrf_k: int = 60
+    ranked: list[Fused],
+    passage_hits: list[tuple[int, float]],
+    *,
+    fusion: str,
+    weight: float = PASSAGE_WEIGHT,
+    rrf_k: int = 60,
 ) -> list[Fused]:
     """Add the passage signal to fused paper rankings: papers found only through their text join the list."""
     if not passage_hits:
@@ -321,7 +327,7 @@ def fuse_passages(
     if fusion == "rrf":
         parts = [1.0 / (rrf_k + rank) for rank in range(1, len(passage_hits) + 1)]
     else:
-        parts = [PASSAGE_WEIGHT * n for n in _minmax([s for _, s in passage_hits])]
+        parts = [weight * n for n in _minmax([s for _, s in passage_hits])]
     for (pk, _), part in zip(passage_hits, parts, strict=True):
         f = out.setdefault(pk, Fused(pk, 0.0))
         f.parts["passage"] = part

@@ -125,7 +125,8 @@ class Searcher:
         if passages and mode == "hybrid":
             passage_hits = self.fulltext.paper_scores(vector, depth, allowed)
             ranked = fuse_passages(
-                ranked, passage_hits, fusion=self.settings.fusion, rrf_k=self.settings.rrf_k
+                ranked, passage_hits, fusion=self.settings.fusion, weight=self.settings.fusion_weight,
+                rrf_k=self.settings.rrf_k,
             )
         page = ranked[offset : offset + k]
         papers = self.catalog.papers_by_pk([f.pk for f in page])

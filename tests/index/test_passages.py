@@ -146,6 +146,8 @@ def test_fuse_passages_adds_a_third_signal() -> None:
     rrf = fuse_passages([Fused(1, 0.0)], [(1, 0.2), (4, 0.1)], fusion="rrf", rrf_k=60)
     assert {f.pk: f.parts["passage"] for f in rrf} == {1: 1 / 61, 4: 1 / 62}
     assert fuse_passages(ranked, [], fusion="convex") is ranked
+    heavy = fuse_passages([Fused(1, 0.0)], [(1, 0.9), (2, 0.1)], fusion="convex", weight=0.8)
+    assert {f.pk: f.parts["passage"] for f in heavy} == {1: 0.8, 2: 0.0}
 
 
 def test_search_without_passage_index_is_unchanged(small_home: Settings) -> None:
