@@ -30,7 +30,9 @@ _VALIDATION_TEXTS = [
     "Quantum error correction with surface codes below the threshold on superconducting qubits.",
     "BM25 and dense retrieval fused by reciprocal rank fusion improve recall on scientific claims.",
 ]
-_built: dict[str, Path] = {}  # artifacts built in this process, reused (copied) for other data homes
+# One build per machine: data homes copy the artifact from this user-level cache (checked by sha256) instead
+# of re-exporting (30 s to minutes of CPU), which also keeps test suites with many temporary homes fast.
+SHARED_CACHE = Path(os.environ.get("PAPERKG_ENCODER_CACHE", Path.home() / ".cache" / "paperkg" / "encoders"))
 
 
 def available() -> bool:
@@ -53,12 +55,12 @@ def ensure_model(model_path: str, base_fingerprint: str, cache_dir: Path) -> Pat
     if target.is_file() and target.with_suffix(".json").is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    key = target.name
+    shared = SHARED_CACHE / target.name
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
         work = Path(tmp)
-        if key in _built and _built[key].is_file():
-            shutil.copyfile(_built[key], work / "model.onnx")
-            shutil.copyfile(_built[key].with_suffix(".json"), work / "meta.json")
+        if shared.is_file() and shared.with_suffix(".json").is_file() and _matches(shared):
+            shutil.copyfile(shared, work / "model.onnx")
+            shutil.copyfile(shared.with_suffix(".json"), work / "meta.json")
         else:
             _export_quantize(model_path, work)
             cosine = validate(OnnxEncoder(work / "model.onnx", model_path, 256, threads=1), model_path, 256)
@@ -67,8 +69,26 @@ def ensure_model(model_path: str, base_fingerprint: str, cache_dir: Path) -> Pat
             (work / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         os.replace(work / "meta.json", target.with_suffix(".json"))
         os.replace(work / "model.onnx", target)  # the model last: its presence means the pair is complete
-    _built[key] = target
+    if target.parent.resolve() != SHARED_CACHE.resolve() and not shared.is_file():
+        try:
+            ensure_copy(target, shared)
+        except OSError:
+            pass  # a read-only home directory only costs later homes a rebuild
     return target
+
+
+def _matches(path: Path) -> bool:
+    meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    return meta.get("sha256") == _sha256(path)
+
+
+def ensure_copy(src: Path, dst: Path) -> None:
+    """Copy a model and its meta file atomically (meta first, model last)."""
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    for a, b in ((src.with_suffix(".json"), dst.with_suffix(".json")), (src, dst)):
+        tmp = b.with_name(f".{b.name}.{os.getpid()}.tmp")
+        shutil.copyfile(a, tmp)
+        os.replace(tmp, b)
 
 
 def is_valid(onnx_path: Path) -> bool:

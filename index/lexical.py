@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ import numpy as np
 import Stemmer
 from paperkg.errors import IndexNotReady
 from paperkg.index import artifacts
+from paperkg.index.bm25_stream import build_streaming
 
 _stemmer = Stemmer.Stemmer("english")
 
@@ -34,6 +36,7 @@ class LexicalIndex:
     retriever: bm25s.BM25
     pks: np.ndarray  # document position -> paper pk
     manifest: dict[str, Any]
+    scratch: Path | None = None  # memory-mapped build files of a large index, deleted once saved
 
     @property
     def count(self) -> int:
@@ -48,20 +51,17 @@ class LexicalIndex:
         b: float = DEFAULT_B,
         progress: bool = False,
     ) -> LexicalIndex:
-        pks, texts = [], []
-        for pk, text in docs:
-            pks.append(pk)
-            texts.append(text)
-        retriever = bm25s.BM25(k1=k1, b=b)
-        if texts:
-            retriever.index(tokenize(texts, progress=progress), show_progress=progress)
+        # streamed in chunks with one shared vocabulary: memory stays bounded at millions of documents
+        retriever, pks, scratch = build_streaming(docs, tokenize, k1=k1, b=b, progress=progress)
         manifest = {"k1": k1, "b": b, "stemmer": "english", "stopwords": "en", "title_repeat": TITLE_REPEAT}
-        return cls(retriever, np.asarray(pks, dtype=np.int64), manifest)
+        return cls(retriever, pks, manifest, scratch)
 
     def save(self, root: Path) -> Path:
         folder = artifacts.new_version(root)
         if self.count:
             self.retriever.save(str(folder / "bm25"), allow_pickle=False, show_progress=False)
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
         np.save(folder / "pks.npy", self.pks, allow_pickle=False)
         artifacts.publish(root, folder, {**self.manifest, "count": self.count})
         return folder
