@@ -63,6 +63,9 @@ class FusionConfig:
     vector_weight: float = 0.8
     candidates: int = 100
     negative_weight: float = 0.5
+    # how graph scores are scaled before mixing: "max" (score / best score) or "sqrt" (square root of that,
+    # which lifts the long tail of random-walk scores towards the cosines' spread)
+    graph_norm: str = "max"
     walk: WalkConfig = field(default_factory=WalkConfig)
 
 
@@ -203,7 +206,9 @@ def _fuse(
     g_by_pk: dict[int, float] = {}
     if graph is not None and kg is not None:
         positive = np.flatnonzero(graph > 0)
-        top = positive[np.argsort(-graph[positive], kind="stable")[: cfg.candidates]]
+        if len(positive) > cfg.candidates:  # partial selection: a full sort of ~10^5 scores costs ~30 ms
+            positive = positive[np.argpartition(-graph[positive], cfg.candidates)[: cfg.candidates]]
+        top = positive[np.argsort(-graph[positive], kind="stable")]
         g_by_pk = {int(kg.paper_pks[r]): float(graph[r]) for r in top}
     cos_by_pk: dict[int, float] = {}
     if query is not None:
@@ -230,6 +235,8 @@ def _fuse(
         g = g_by_pk.get(pk, 0.0)
         cos = cos_by_pk.get(pk)
         g_norm = max(g, 0.0) / g_max if g_max > 0 else 0.0
+        if cfg.graph_norm == "sqrt":
+            g_norm = float(np.sqrt(g_norm))
         c_norm = (
             (cos - c_min) / (c_max - c_min) if cos is not None and c_max > c_min else (1.0 if cos else 0.0)
         )

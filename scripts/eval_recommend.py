@@ -194,6 +194,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--queries", type=int, default=400)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--weights", default="0,0.2,0.3,0.4,0.5,0.6,0.7,0.8,1")
+    ap.add_argument("--graph-norm", default="max", choices=["max", "sqrt"])
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
 
@@ -245,6 +246,7 @@ def main(argv: list[str] | None = None) -> dict:
         "pool": len(pool),
         "entities": len(kg.entity_keys),
         "mentions_source": "scierc-gazetteer",
+        "graph_norm": args.graph_norm,
         "tasks": {},
     }
     for task, queries in tasks.items():
@@ -255,7 +257,14 @@ def main(argv: list[str] | None = None) -> dict:
         for qid, relevant in queries:
             for w in weights:
                 recs = recommend(
-                    catalog, settings, [qid], [], 10, FusionConfig(vector_weight=w), kg=graph_kg, store=store
+                    catalog,
+                    settings,
+                    [qid],
+                    [],
+                    10,
+                    FusionConfig(vector_weight=w, graph_norm=args.graph_norm),
+                    kg=graph_kg,
+                    store=store,
                 )
                 ranked = [r.id for r in recs]
                 per_weight[w].append((ndcg_at(ranked, relevant), precision_at(ranked, relevant)))
