@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,8 @@ def current(root: Path) -> Path | None:
 def new_version(root: Path) -> Path:
     """A fresh, unpublished folder to write a version into."""
     root.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    return Path(tempfile.mkdtemp(prefix=f"v{stamp}-", dir=root))
+    # nanosecond stamps keep names in creation order even for several saves within one second
+    return Path(tempfile.mkdtemp(prefix=f"v{time.time_ns():020d}-", dir=root))
 
 
 def publish(root: Path, folder: Path, manifest: dict[str, Any]) -> None:
