@@ -72,6 +72,8 @@ def ingest_cmd(
     no_graph: Annotated[bool, typer.Option("--no-graph", help="skip the embedded knowledge graph")] = False,
     model: ModelOpt = None,
     device: DeviceOpt = None,
+    use_ray: Annotated[bool, typer.Option("--ray", help="parse and embed JSON lines on Ray Data")] = False,
+    address: Annotated[Optional[str], typer.Option("--address", help="Ray cluster (default: local)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest papers into the catalog, then tag them and update the indexes. Safe to re-run and to resume."""
@@ -79,10 +81,13 @@ def ingest_cmd(
 
     settings = settings_for(home, model=model, device=device)
     with catalog_for(settings) as catalog:
-        result = run_ingest(
-            catalog, settings, paths, index=not no_index, tagger=False if no_tagger else None, graph=not no_graph,
-            progress=not as_json,
-        )
+        stages = {"index": not no_index, "tagger": False if no_tagger else None, "graph": not no_graph}
+        if use_ray or address:  # same stages and result; parsing and embedding run on Ray
+            from paperkg.ingest.ray_pipeline import ray_ingest
+
+            result = ray_ingest(catalog, settings, paths, address=address, **stages, progress=not as_json)
+        else:
+            result = run_ingest(catalog, settings, paths, **stages, progress=not as_json)
     if as_json:
         print_json(result.as_dict())
     else:
