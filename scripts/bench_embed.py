@@ -66,12 +66,15 @@ def speed(n: int, rounds: int, backends: list[str]) -> dict[str, object]:
     for name, ts in times.items():
         ratios = [tn / tb for tn, tb in zip(times["naive"], ts, strict=True)]
         cos = (vectors[name] * ref).sum(axis=1) if name in vectors else None
-        rows.append({
-            "method": name, "docs_per_s": round(n / statistics.median(ts), 2),
-            "ratio_vs_naive": round(statistics.median(ratios), 2),
-            "cosine_mean": None if cos is None else round(float(cos.mean()), 4),
-            "cosine_min": None if cos is None else round(float(cos.min()), 4),
-        })
+        rows.append(
+            {
+                "method": name,
+                "docs_per_s": round(n / statistics.median(ts), 2),
+                "ratio_vs_naive": round(statistics.median(ratios), 2),
+                "cosine_mean": None if cos is None else round(float(cos.mean()), 4),
+                "cosine_min": None if cos is None else round(float(cos.min()), 4),
+            }
+        )
     return {"texts": n, "source": source, "rounds": rounds, "rows": rows}
 
 

@@ -1,0 +1,152 @@
+"""Bulk-ingest benchmark: per-stage time and peak RSS on a large dump built from real arXiv records.
+
+    .venv/bin/python scripts/bench_bulk.py [--records 100000] [--embed-sample 1000]
+
+The dump: every real record at hand (../shared/data/arxiv/abstracts: Doragd daily files and shiyibihua
+monthly files, plus the bundled sample), written in the Kaggle snapshot schema; to reach --records they are
+repeated with distinct ids (`<id>` then `bulkK-<id>` for the K-th repeat). Texts repeat, ids do not. Stages
+measured in this process: parse + catalog writes (`ingest_paths`), BM25 build from the catalog (streaming),
+embedding of --embed-sample papers (rate, then extrapolated to the whole dump), FAISS add. Peak RSS is the
+process maximum.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ABSTRACTS = ROOT.parent / "shared" / "data" / "arxiv" / "abstracts"
+SAMPLE = ROOT / "data" / "sample" / "arxiv-sample.jsonl.gz"
+
+
+def real_records() -> list[dict[str, object]]:
+    out: dict[str, dict[str, object]] = {}
+    for f in sorted(ABSTRACTS.glob("Doragd*/paperBotV2/arxiv_daily/data/*.json.gz")):
+        for key, r in json.loads(gzip.open(f).read()).items():
+            rid = str(r.get("arxiv_id") or key).split("v")[0]
+            out[rid] = {
+                "id": rid,
+                "title": r["title"],
+                "abstract": r["ori_summary"],
+                "authors": r["authors"],
+                "categories": str(r["categories"]).replace(",", " "),
+                "update_date": None,
+                "versions": [],
+            }
+    for f in sorted(ABSTRACTS.glob("shiyibihua*/data/*/arxiv.json")):
+        for r in json.loads(f.read_text(encoding="utf-8")).get("papers", []):
+            rid = str(r["arxiv_id"]).rsplit("v", 1)[0]
+            out[rid] = {
+                "id": rid,
+                "title": r["title"],
+                "abstract": r["summary"],
+                "authors": ", ".join(r["authors"]),
+                "categories": " ".join(r["categories"]),
+                "update_date": None,
+                "versions": [],
+            }
+    with gzip.open(SAMPLE, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            out[r["id"]] = r
+    return list(out.values())
+
+
+def make_dump(path: Path, n: int) -> int:
+    records = real_records()
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            r = dict(records[i % len(records)])
+            k = i // len(records)
+            if k:
+                r["id"] = f"bulk{k}-{r['id']}"
+            fh.write(json.dumps(r) + "\n")
+    return len(records)
+
+
+def rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--records", type=int, default=100_000)
+    ap.add_argument("--embed-sample", type=int, default=1000)
+    ap.add_argument("--work", type=Path, default=None)
+    args = ap.parse_args()
+    from paperkg.catalog import open_catalog
+    from paperkg.index.build import lexical_root
+    from paperkg.index.dense import DenseIndex
+    from paperkg.index.encoder import load_encoder, spec_from_settings
+    from paperkg.index.lexical import LexicalIndex, document_text
+    from paperkg.ingest.run import ingest_paths
+    from paperkg.settings import load_settings
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="paperkg-bulk-"))
+    work.mkdir(parents=True, exist_ok=True)
+    dump = work / "dump.jsonl"
+    t = time.perf_counter()
+    unique = make_dump(dump, args.records)
+    report: dict[str, object] = {
+        "records": args.records,
+        "unique_real_records": unique,
+        "dump_mb": round(dump.stat().st_size / 2**20, 1),
+        "make_dump_s": round(time.perf_counter() - t, 1),
+    }
+    stages: dict[str, dict[str, float]] = {}
+    settings = load_settings(work / "home", tagger=False)
+    with open_catalog(settings.catalog_path) as catalog:
+        t = time.perf_counter()
+        summary = ingest_paths(catalog, [dump], batch=settings.ingest_batch, progress=False)
+        dt = time.perf_counter() - t
+        stages["parse+catalog"] = {
+            "seconds": round(dt, 1),
+            "per_s": round(args.records / dt, 1),
+            "peak_rss_mib": round(rss_mib()),
+        }
+        report["ingest"] = {k: summary.as_dict()[k] for k in ("new", "quarantined")}
+        t = time.perf_counter()
+        docs = ((pk, document_text(p.title, p.abstract)) for pk, _h, p in catalog.iter_papers())
+        lexical = LexicalIndex.build(docs)
+        lexical.save(lexical_root(settings))
+        dt = time.perf_counter() - t
+        stages["bm25"] = {
+            "seconds": round(dt, 1),
+            "per_s": round(args.records / dt, 1),
+            "peak_rss_mib": round(rss_mib()),
+        }
+        del lexical
+        spec = spec_from_settings(settings)
+        encoder = load_encoder(spec)
+        sample = []
+        for pk, _h, p in catalog.iter_papers():
+            sample.append((pk, p.text))
+            if len(sample) >= args.embed_sample:
+                break
+        t = time.perf_counter()
+        vectors = encoder.encode([s for _pk, s in sample], batch_size=settings.batch_size)
+        dt = time.perf_counter() - t
+        stages["embed"] = {
+            "seconds_sample": round(dt, 1),
+            "per_s": round(len(sample) / dt, 2),
+            "extrapolated_seconds": round(args.records / (len(sample) / dt)),
+            "backend": spec.backend,
+            "peak_rss_mib": round(rss_mib()),
+        }
+        t = time.perf_counter()
+        dense = DenseIndex.empty(encoder.dim, spec.describe())
+        dense.add([pk for pk, _ in sample], vectors)
+        stages["faiss_add"] = {"seconds_sample": round(time.perf_counter() - t, 3)}
+    report["stages"] = stages
+    report["peak_rss_mib"] = round(rss_mib())
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
