@@ -50,6 +50,7 @@ def build_streaming(
     scratch: Path | None = None,
     chunk: int = CHUNK,
     progress: bool = False,
+    total: int | None = None,
 ) -> tuple[bm25s.BM25, np.ndarray, Path | None]:
     """(retriever, pks, scratch folder to delete once saved, or None); `tokenize` returns bm25s Tokenized."""
     work = Path(tempfile.mkdtemp(prefix=".bm25-", dir=scratch))
@@ -59,7 +60,7 @@ def build_streaming(
     pk_parts: list[np.ndarray] = []
     parts: list[tuple[Path, int]] = []
     n_docs = 0
-    bar = tqdm(desc="bm25 tokenize", unit=" docs", disable=not progress, leave=False)
+    bar = tqdm(total=total, desc="bm25 tokenize", unit=" docs", disable=not progress, leave=False)
     for pks, texts in _chunks(docs, chunk):
         tokens = tokenize(texts)
         inverse = {local: word for word, local in tokens.vocab.items()}

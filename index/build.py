@@ -93,7 +93,7 @@ def update_indexes(
         dense.save(dense_root(settings))
     if todo or gone or lexical_missing or rebuild:
         docs = ((pk, document_text(p.title, p.abstract)) for pk, _h, p in catalog.iter_papers())
-        lexical = LexicalIndex.build(docs, progress=progress)
+        lexical = LexicalIndex.build(docs, progress=progress, total=catalog.count_papers())
         lexical.save(lexical_root(settings))
         summary.lexical_total = lexical.count
     else:

@@ -50,9 +50,10 @@ class LexicalIndex:
         k1: float = DEFAULT_K1,
         b: float = DEFAULT_B,
         progress: bool = False,
+        total: int | None = None,
     ) -> LexicalIndex:
         # streamed in chunks with one shared vocabulary: memory stays bounded at millions of documents
-        retriever, pks, scratch = build_streaming(docs, tokenize, k1=k1, b=b, progress=progress)
+        retriever, pks, scratch = build_streaming(docs, tokenize, k1=k1, b=b, progress=progress, total=total)
         manifest = {"k1": k1, "b": b, "stemmer": "english", "stopwords": "en", "title_repeat": TITLE_REPEAT}
         return cls(retriever, pks, manifest, scratch)
 
