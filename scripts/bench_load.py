@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
+import hashlib
 import json
 import os
 import platform
@@ -190,9 +191,16 @@ def synthesize(home: Path, n: int) -> None:
         base = [from_json(json.loads(line)) for line in fh if line.strip()]
     spec = spec_from_settings(settings)
     encoder = load_encoder(spec)
-    t0 = time.perf_counter()
-    vectors = encoder.encode([p.text for p in base], batch_size=settings.batch_size)
-    print(f"embedded {len(base)} sample papers in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+    # the sample's vectors are kept beside the home's parent, keyed by the encoder, for the next synthesis
+    tag = hashlib.sha256(json.dumps(spec.describe(), sort_keys=True, default=str).encode()).hexdigest()[:12]
+    cached = home.parent / f".bench-sample-vectors-{tag}.npy"
+    if cached.is_file():
+        vectors = np.load(cached, allow_pickle=False)
+    else:
+        t0 = time.perf_counter()
+        vectors = encoder.encode([p.text for p in base], batch_size=settings.batch_size)
+        print(f"embedded {len(base)} sample papers in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
+        np.save(cached, vectors, allow_pickle=False)
     rng = np.random.default_rng(0)
     dense = DenseIndex.empty(encoder.dim, spec.describe())
     with open_catalog(settings.catalog_path) as catalog:
@@ -231,6 +239,7 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=15.0, help="seconds of load (bounded)")
     ap.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "lexical"])
     ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--warmup", type=float, default=10.0, help="seconds of unmeasured load first")
     ap.add_argument("--distinct", type=int, default=len(QUERIES), help="distinct queries cycled through")
     ap.add_argument(
         "--synthesize", type=int, metavar="N", help="first build a synthetic N-paper home in --home"
@@ -259,8 +268,8 @@ def main() -> None:
         wait_up(url, proc)
         health = httpx.get(f"{url}/health").json()
         params = {"mode": args.mode, "k": args.k}
-        # warm-up: every worker loads its indexes and encoder before the clock starts
-        asyncio.run(run_load(url, queries, params, max(4, args.workers * 4), 5.0))
+        # warm-up at full concurrency: each server thread builds its searcher before the clock starts
+        asyncio.run(run_load(url, queries, params, args.concurrency, args.warmup))
         result = asyncio.run(run_load(url, queries, params, args.concurrency, args.duration))
     finally:
         if proc is not None:

@@ -124,7 +124,7 @@ def live_server(web_home, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "paperkg.api.app:create_app",
              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            stdout=fh, stderr=subprocess.STDOUT, env=env,
+            stdout=fh, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -146,6 +146,15 @@ def live_server(web_home, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def _die_with_parent() -> None:
+    """Linux: the server gets SIGTERM when pytest dies (killed, timed out), instead of lingering."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 def _env() -> dict[str, str]:
