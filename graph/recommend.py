@@ -169,16 +169,16 @@ def recommend(
         return []
     scored = _fuse(kg, store, graph, query, exclude, cfg)
     top = scored[:k]
-    papers = catalog.papers_by_pk([pk for pk, *_ in top])
+    titles = catalog.paper_titles([pk for pk, *_ in top])
     out = []
     for pk, score, g, cos in top:
         explanation = _explain(kg, pk, positive, pos_pks, per_seed, seed_vecs, store, g, cos)
         explanation.note = "; ".join(notes) or None
-        paper = papers.get(pk)
+        pid, title = titles.get(pk, (str(pk), ""))
         out.append(
             Recommendation(
-                id=paper.id if paper else str(pk),
-                title=paper.title if paper else "",
+                id=pid,
+                title=title,
                 score=round(float(score), 6),
                 explanation=explanation,
             )

@@ -195,12 +195,14 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--weights", default="0,0.2,0.3,0.4,0.5,0.6,0.7,0.8,1")
     ap.add_argument("--graph-norm", default="max", choices=["max", "sqrt"])
+    ap.add_argument("--steps", type=int, default=4, help="random-walk steps (even: the walk ends on papers)")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args(argv)
 
     from paperkg.catalog import open_catalog
     from paperkg.graph.build import build_graph, load_graph
     from paperkg.graph.recommend import FusionConfig, recommend
+    from paperkg.graph.walk import WalkConfig
     from paperkg.settings import load_settings
 
     rng = random.Random(args.seed)
@@ -247,6 +249,7 @@ def main(argv: list[str] | None = None) -> dict:
         "entities": len(kg.entity_keys),
         "mentions_source": "scierc-gazetteer",
         "graph_norm": args.graph_norm,
+        "steps": args.steps,
         "tasks": {},
     }
     for task, queries in tasks.items():
@@ -262,7 +265,9 @@ def main(argv: list[str] | None = None) -> dict:
                     [qid],
                     [],
                     10,
-                    FusionConfig(vector_weight=w, graph_norm=args.graph_norm),
+                    FusionConfig(
+                        vector_weight=w, graph_norm=args.graph_norm, walk=WalkConfig(steps=args.steps)
+                    ),
                     kg=graph_kg,
                     store=store,
                 )

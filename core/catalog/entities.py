@@ -315,6 +315,17 @@ class EntitiesMixin:
         ):
             yield int(citing), (int(cited) if cited is not None else None), external
 
+    def paper_titles(self, pks: Sequence[int]) -> dict[int, tuple[str, str]]:
+        """pk -> (id, title): what a recommendation list shows, without reading abstracts."""
+        out: dict[int, tuple[str, str]] = {}
+        for chunk in _chunks(list(pks)):
+            marks = ", ".join("?" * len(chunk))
+            for pk, pid, title in self.conn.execute(
+                f"SELECT pk, id, title FROM papers WHERE pk IN ({marks})", chunk
+            ):
+                out[int(pk)] = (pid, title)
+        return out
+
     def papers_of_entity(self, entity_pk: int, limit: int = 50) -> list[tuple[str, str, int]]:
         """(paper id, title, mentions) of papers mentioning the entity, most mentions first."""
         rows = self.conn.execute(
