@@ -82,6 +82,8 @@ def update_indexes(
             dense.add(ids, vectors)
             summary.embedded += len(ids)
             bar.update(len(chunk))
+            # bounded memory in bulk builds: go IVF-SQ8 as soon as the threshold is crossed
+            dense.rebalance(settings.exact_index_max, expected=dense.count + len(todo) - start - len(chunk))
         bar.close()
         dense.rebalance(settings.exact_index_max)
         dense.save(dense_root(settings))

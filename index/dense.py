@@ -113,14 +113,18 @@ class DenseIndex:
                 raise KeyError(pk) from exc
         return out
 
-    def rebalance(self, exact_max: int) -> None:
-        """Switch between exact and IVF when the collection crosses the threshold (retrains on all vectors)."""
+    def rebalance(self, exact_max: int, expected: int | None = None) -> None:
+        """Switch between exact and IVF when the collection crosses the threshold (retrains on all vectors).
+
+        `expected` (the final size of a bulk build in progress) sizes the IVF lists for the end state, so a bulk
+        build can switch as soon as it crosses the threshold instead of holding every float32 vector first
+        (2.9M papers: 4.4 GB flat, 1.1 GB IVF-SQ8)."""
         want = choose_kind(self.count, exact_max)
         if want == self.kind:
             return
         ids = self.all_ids()
         vectors = self.reconstruct(ids.tolist())
-        index = make_index(want, vectors.shape[1], len(ids))
+        index = make_index(want, vectors.shape[1], max(len(ids), expected or 0))
         if want != "flat":
             rng = np.random.default_rng(0)
             sample = vectors[rng.choice(len(vectors), size=min(len(vectors), 256 * index.nlist), replace=False)]
