@@ -85,9 +85,7 @@ def web_home(small_home, tmp_path_factory: pytest.TempPathFactory):
     from paperkg.graph.build import build_graph
     from paperkg.settings import load_settings
 
-    home = tmp_path_factory.mktemp("webhome")
-    shutil.copy2(small_home.catalog_path, home / "catalog.sqlite")
-    shutil.copytree(small_home.index_dir, home / "index")
+    home = copy_home(small_home.home, tmp_path_factory.mktemp("webhome"))
     settings = load_settings(home, tagger=False)
     with open_catalog(settings.catalog_path) as catalog:
         pks = catalog.tag_diff()
@@ -99,6 +97,20 @@ def web_home(small_home, tmp_path_factory: pytest.TempPathFactory):
                 catalog.replace_annotations(pk, hashes[pk], "keywords", mentions, relations)
         build_graph(catalog, settings)
     return settings
+
+
+@pytest.fixture(scope="session")
+def home_copy():
+    """Copies a data home to write into: catalog, indexes, graph, the built int8 encoder (slow to rebuild)."""
+    return copy_home
+
+
+def copy_home(src: Path, dst: Path) -> Path:
+    shutil.copy2(src / "catalog.sqlite", dst / "catalog.sqlite")
+    for sub in ("index", "graph", "models"):
+        if (src / sub).is_dir():
+            shutil.copytree(src / sub, dst / sub)
+    return dst
 
 
 def free_port() -> int:

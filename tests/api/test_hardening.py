@@ -1,14 +1,12 @@
-"""Hostile and careless input gets a clear JSON 4xx: limits, pagination, error bodies, API key, CORS, injection."""
+"""Bad input gets a clear JSON 4xx: limits, pagination, error bodies, API key, CORS, injection."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
-
 from paperkg.api.app import MAX_BODY, create_app
 from paperkg.settings import load_settings
 
@@ -23,11 +21,8 @@ def client(web_home) -> Iterator[TestClient]:
 
 
 @pytest.fixture(scope="module")
-def write_home(small_home, tmp_path_factory):
-    home = tmp_path_factory.mktemp("writehome")
-    shutil.copy2(small_home.catalog_path, home / "catalog.sqlite")
-    shutil.copytree(small_home.index_dir, home / "index")
-    return home
+def write_home(small_home, home_copy, tmp_path_factory):
+    return home_copy(small_home.home, tmp_path_factory.mktemp("writehome"))
 
 
 def assert_json_error(r, status: int, kind: str | None = None) -> dict:
@@ -162,8 +157,10 @@ def test_injection_attempts_are_plain_data(client: TestClient) -> None:
     assert client.get("/health").json()["papers"] == before
     assert client.get("/papers/0704.0001").status_code == 200
     # path traversal never reaches the file system
-    for url in ["/papers/../../catalog.sqlite", "/static/../../catalog.sqlite", "/static/%2e%2e/routes_web.py",
-                "/entities/..%2F..%2Fcatalog.sqlite", "/papers/..%2F..%2F..%2Fetc%2Fpasswd"]:
+    for url in [
+        "/papers/../../catalog.sqlite", "/static/../../catalog.sqlite", "/static/%2e%2e/routes_web.py",
+        "/entities/..%2F..%2Fcatalog.sqlite", "/papers/..%2F..%2F..%2Fetc%2Fpasswd",
+    ]:
         r = client.get(url)
         assert r.status_code == 404 and "sqlite" not in r.headers["content-type"], url
 
@@ -192,7 +189,8 @@ def test_write_endpoint_with_key(write_home) -> None:
         r = c.post("/papers", json=record())
         assert_json_error(r, 401, "unauthorized")
         assert r.headers["www-authenticate"] == "X-API-Key"
-        assert_json_error(c.post("/papers", json=record(), headers={"X-API-Key": KEY + "x"}), 403, "forbidden")
+        wrong = c.post("/papers", json=record(), headers={"X-API-Key": KEY + "x"})
+        assert_json_error(wrong, 403, "forbidden")
         ok = {"X-API-Key": KEY}
 
         r = c.post("/papers", json=record(), headers=ok)

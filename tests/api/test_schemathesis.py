@@ -20,17 +20,12 @@ CHECKS = [not_a_server_error, response_schema_conformance, content_type_conforma
 
 
 @pytest.fixture(scope="module")
-def api_schema(web_home, tmp_path_factory):
-    import shutil
-
+def api_schema(web_home, home_copy, tmp_path_factory):
     from paperkg.api.app import create_app
     from paperkg.settings import load_settings
 
     # a private copy: accepted POST /papers records change the catalog and the indexes
-    home = tmp_path_factory.mktemp("fuzzhome")
-    shutil.copy2(web_home.catalog_path, home / "catalog.sqlite")
-    shutil.copytree(web_home.index_dir, home / "index")
-    shutil.copytree(web_home.home / "graph", home / "graph")
+    home = home_copy(web_home.home, tmp_path_factory.mktemp("fuzzhome"))
     app = create_app(load_settings(home, tagger=False, api_key=API_KEY))
     return schemathesis.openapi.from_asgi("/openapi.json", app)
 
