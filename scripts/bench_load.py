@@ -122,7 +122,9 @@ def wait_up(url: str, proc: subprocess.Popen | None, timeout: float = 180) -> No
 
 
 # ---------------------------------------------------------------------------------------------- load
-async def run_load(url: str, queries: list[str], params: dict, concurrency: int, duration: float) -> dict:
+async def run_load(
+    url: str, queries: list[str], params: dict, concurrency: int, duration: float, path: str = "/search"
+) -> dict:
     latencies: list[float] = []
     errors: Counter[str] = Counter()
     stop = time.perf_counter() + duration
@@ -137,7 +139,7 @@ async def run_load(url: str, queries: list[str], params: dict, concurrency: int,
                 n += concurrency
                 t0 = time.perf_counter()
                 try:
-                    r = await client.get("/search", params={"q": q, **params})
+                    r = await client.get(path, params={"q": q, **params} if path == "/search" else None)
                     if r.status_code != 200:
                         errors[f"HTTP {r.status_code}"] += 1
                         continue
@@ -239,6 +241,7 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=15.0, help="seconds of load (bounded)")
     ap.add_argument("--mode", default="hybrid", choices=["hybrid", "dense", "lexical"])
     ap.add_argument("--k", type=int, default=10)
+    ap.add_argument("--path", default="/search", help="/search, or /health for the server stack's ceiling")
     ap.add_argument("--warmup", type=float, default=10.0, help="seconds of unmeasured load first")
     ap.add_argument("--distinct", type=int, default=len(QUERIES), help="distinct queries cycled through")
     ap.add_argument(
@@ -269,8 +272,8 @@ def main() -> None:
         health = httpx.get(f"{url}/health").json()
         params = {"mode": args.mode, "k": args.k}
         # warm-up at full concurrency: each server thread builds its searcher before the clock starts
-        asyncio.run(run_load(url, queries, params, args.concurrency, args.warmup))
-        result = asyncio.run(run_load(url, queries, params, args.concurrency, args.duration))
+        asyncio.run(run_load(url, queries, params, args.concurrency, args.warmup, args.path))
+        result = asyncio.run(run_load(url, queries, params, args.concurrency, args.duration, args.path))
     finally:
         if proc is not None:
             proc.terminate()
@@ -286,7 +289,7 @@ def main() -> None:
             "access_log": False,
         },
         "load": {
-            "endpoint": "/search",
+            "endpoint": args.path,
             **params,
             "concurrency": args.concurrency,
             "duration_s": args.duration,
