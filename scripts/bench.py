@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_ARGS = {
     "embed": ["-n", "160", "--rounds", "2"],
     "ingest": ["-n", "300"],
-    "faiss": ["--base", "2000", "--queries", "200", "--total", "1000000"],
+    "faiss": ["--base", "2000", "--queries", "200", "--total", "1000000", "--nlist", "4096"],
     "bulk": ["--records", "100000", "--embed-sample", "500"],
 }
 

@@ -17,6 +17,7 @@ import argparse
 import gzip
 import json
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -25,6 +26,10 @@ import numpy as np
 
 ABSTRACTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "arxiv" / "abstracts"
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "arxiv-sample.jsonl.gz"
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def real_abstracts(n: int) -> list[str]:
@@ -112,6 +117,11 @@ def main() -> None:
     ap.add_argument("--max-seq-length", type=int, default=128, help="for embedding the base (speed only)")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/paperkg-bench/real_vectors.npy"))
     ap.add_argument("--threads", type=int, default=1, help="FAISS threads for the single-query timing")
+    ap.add_argument("--nlist", type=int, default=4096, help="IVF lists (paperkg uses 4*sqrt(n): 4,000 at 1M)")
+    ap.add_argument("--train-per-list", type=int, default=16, help="k-means training vectors per list")
+    ap.add_argument(
+        "--kinds", default="ivf-sq8", help="ivf-sq8 (paperkg's type above the exact threshold), ivf-pq48"
+    )
     args = ap.parse_args()
     args.cache.parent.mkdir(parents=True, exist_ok=True)
     real = real_vectors(args.base + args.queries, args.cache, args.max_seq_length).astype(np.float32)
@@ -125,31 +135,36 @@ def main() -> None:
         "median_nn_cosine_real": round(nn_cos, 4),
         "expand_s": round(time.perf_counter() - t, 1),
     }
+    log(f"expanded to {len(xb)} vectors")
     dim = xb.shape[1]
     exact = faiss.IndexFlatIP(dim)
     exact.add(xb)
     _d, truth = exact.search(queries, 10)
     faiss.omp_set_num_threads(args.threads)
     report["flat"] = {**latency_recall(exact, truth, queries), "bytes_per_vector": dim * 4}
+    log(f"flat: {report['flat']}")
     del exact
     rows = {}
-    nlist = 4096
+    nlist = args.nlist
     rng = np.random.default_rng(0)
-    train = xb[rng.choice(len(xb), size=min(len(xb), 64 * nlist), replace=False)]
-    for name, factory in [("ivf-sq8", f"IVF{nlist},SQ8"), ("ivf-pq48", f"IVF{nlist},PQ48")]:
+    train = xb[rng.choice(len(xb), size=min(len(xb), args.train_per_list * nlist), replace=False)]
+    factories = {"ivf-sq8": f"IVF{nlist},SQ8", "ivf-pq48": f"IVF{nlist},PQ48"}
+    for name in args.kinds.split(","):
         faiss.omp_set_num_threads(2)
         t = time.perf_counter()
-        index = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
+        index = faiss.index_factory(dim, factories[name], faiss.METRIC_INNER_PRODUCT)
+        faiss.extract_index_ivf(index).cp.niter = 10
         index.train(train)
+        log(f"{name}: trained in {time.perf_counter() - t:.0f} s")
         index.add(xb)
         build_s = time.perf_counter() - t
+        log(f"{name}: built in {build_s:.0f} s")
         faiss.omp_set_num_threads(args.threads)
-        for nprobe in (16, 32, 64, 128):
+        for nprobe in (8, 16, 32, 64, 128):
             index.nprobe = nprobe
-            rows[f"{name} nprobe={nprobe}"] = {
-                **latency_recall(index, truth, queries),
-                "build_s": round(build_s, 1),
-            }
+            key = f"{name} nlist={nlist} nprobe={nprobe}"
+            rows[key] = {**latency_recall(index, truth, queries), "build_s": round(build_s, 1)}
+            log(f"{key}: {rows[key]}")
         del index
     report["approximate"] = rows
     print(json.dumps(report, indent=2))
