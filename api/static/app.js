@@ -155,7 +155,6 @@ function resultCard(r, opts = {}) {
   const seeds = loadSeeds();
   const why = r.why || r.explanation;
   const whyHolder = el("div");
-  const card = el("article", { class: "result", "data-id": r.id });
   const star = el(
     "button",
     { class: seeds.pos[r.id] ? "star on" : "star", title: "star: recommend more like this", "aria-pressed": String(!!seeds.pos[r.id]) },
@@ -181,7 +180,8 @@ function resultCard(r, opts = {}) {
     else whyHolder.append(whyBox(why));
   });
   const date = r.submitted || (r.year ? String(r.year) : "");
-  card.append(
+  // DOM append() would print null children as "null": go through el()'s filtering
+  const parts = [
     el(
       "div",
       { class: "title" },
@@ -209,8 +209,8 @@ function resultCard(r, opts = {}) {
       why ? whyButton : null,
     ),
     whyHolder,
-  );
-  return card;
+  ];
+  return el("article", { class: "result", "data-id": r.id }, parts);
 }
 
 function go(hash) {

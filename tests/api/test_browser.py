@@ -87,9 +87,10 @@ def test_search_open_star_and_recommend(page, tmp_path: Path) -> None:
     assert "arxiv.org/abs/" in first.locator("a", has_text="arXiv").get_attribute("href")
     first.locator("button.why-button").click()
     assert "dense cosine" in first.locator(".why").inner_text()
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, tmp_path, "search.png")
     page.locator("button", has_text="More results").click()
     page.wait_for_function("() => document.querySelectorAll('#results article').length === 20")
-    screenshot(page, tmp_path, "search.png")
 
     # the category filter reaches the API
     page.fill("#category", "cs.CV")
@@ -123,6 +124,9 @@ def test_search_open_star_and_recommend(page, tmp_path: Path) -> None:
     page.wait_for_selector("article.result")
     after = page.locator("article.result").evaluate_all("els => els.map(e => e.dataset.id)")
     assert rec_ids[0] not in after
+    assert "null" not in page.locator("article.result").first.inner_text()
+    page.locator("article.result").first.locator("button.why-button").click()
+    assert "graph score" in page.locator(".why").first.inner_text()  # the recommendation's explanation
     screenshot(page, tmp_path, "recommend.png")
 
 
