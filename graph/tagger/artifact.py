@@ -39,11 +39,7 @@ def default_model_dir() -> Path:
 
 @cache
 def base_checksum(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(Path(path) / "model.safetensors", "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return _file_sha256(Path(path) / "model.safetensors")
 
 
 def load_base() -> tuple[BertModel, PreTrainedTokenizerFast]:
@@ -127,4 +123,14 @@ def load_artifact(model_dir: Path | str | None = None) -> tuple[SpanRelModel, Pr
             state[name] = value.to(state[name].dtype)
     model.load_state_dict(state)
     model.eval()
+    # the version stored with every tagged paper names these exact weights, not just the recipe
+    config["version"] = f"{config.get('version', 'tagger')}+{_file_sha256(weights_path)[:10]}"
     return model, tokenizer, config
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
