@@ -467,7 +467,8 @@ async function graphView(id) {
     title.textContent = root.data("name");
     title.setAttribute("href", `#/entity/${enc(id)}`);
   }
-  window.paperkgGraph = cy; // for tests and the browser console
+  window.paperkgGraph = cy; // for the browser console
+  box.dataset.nodes = String(cy.nodes().length); // for tests: changes when the graph grows
   const expanded = new Set([id]);
   const describe = (n) => {
     const d = n.data();
@@ -496,6 +497,7 @@ async function graphView(id) {
       const fresh = cyElements(more).filter((x) => cy.getElementById(x.data.id).empty());
       cy.add(fresh);
       cy.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 70 }).run();
+      box.dataset.nodes = String(cy.nodes().length);
       describe(n);
     } catch (err) {
       side.append(failure(err, "Expanding"));
