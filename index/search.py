@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, TypeVar
 
 import numpy as np
 from paperkg.catalog import Catalog
@@ -11,12 +15,13 @@ from paperkg.errors import PaperNotFound
 from paperkg.index import fusion
 from paperkg.index.build import dense_root, lexical_root
 from paperkg.index.dense import DenseIndex
-from paperkg.index.encoder import load_encoder, spec_from_settings
+from paperkg.index.encoder import EncoderSpec, load_encoder, spec_from_settings
 from paperkg.index.lexical import LexicalIndex
 from paperkg.index.passages import FullText, fuse_passages
 from paperkg.records import Paper
 from paperkg.settings import Settings
 
+T = TypeVar("T")
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
 
@@ -52,6 +57,34 @@ class Hit:
         return out
 
 
+_SHARED: dict[str, tuple[str, object]] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_index(root: Path, load: Callable[[], T]) -> T:
+    """One read-only copy of an index per process and published version, shared by every worker thread.
+
+    The CURRENT pointer is read on each call, so a version published by another process (a `POST /papers`
+    in another worker, a re-ingest) is picked up by the next request without a restart.
+    """
+    pointer = root / "CURRENT"
+    version = pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else ""
+    with _SHARED_LOCK:
+        cached = _SHARED.get(str(root))
+        if cached is not None and cached[0] == version and version:
+            return cached[1]  # type: ignore[return-value]
+        index = load()
+        _SHARED[str(root)] = (version, index)
+        return index
+
+
+@lru_cache(maxsize=2048)
+def _embed_query(spec: EncoderSpec, text: str, batch_size: int) -> np.ndarray:
+    vector = load_encoder(spec).encode([text], batch_size=batch_size)[0]
+    vector.setflags(write=False)
+    return vector
+
+
 class Searcher:
     """Holds the loaded indexes and the encoder; reload() after the indexes change on disk."""
 
@@ -66,13 +99,15 @@ class Searcher:
     @property
     def dense(self) -> DenseIndex:
         if self._dense is None:
-            self._dense = DenseIndex.load(dense_root(self.settings), self.spec.describe())
+            root = dense_root(self.settings)
+            return shared_index(root, lambda: DenseIndex.load(root, self.spec.describe()))
         return self._dense
 
     @property
     def lexical(self) -> LexicalIndex:
         if self._lexical is None:
-            self._lexical = LexicalIndex.load(lexical_root(self.settings))
+            root = lexical_root(self.settings)
+            return shared_index(root, lambda: LexicalIndex.load(root))
         return self._lexical
 
     @property
@@ -85,6 +120,8 @@ class Searcher:
         self._dense = self._lexical = self._fulltext = None
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        if len(texts) == 1:  # interactive queries repeat: cache their vectors, not the rankings
+            return _embed_query(self.spec, texts[0], self.settings.batch_size)[None, :]
         return load_encoder(self.spec).encode(texts, batch_size=self.settings.batch_size)
 
     def search(

@@ -16,4 +16,5 @@ if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
         .venv/bin/pip install -q "torch==2.13.0"
     fi
 fi
-.venv/bin/pip install -q -e ".[test]"
+# fast: the int8 ONNX encoder (1.8x CPU embedding at equal quality), selected automatically on CPU
+.venv/bin/pip install -q -e ".[test,fast]"
