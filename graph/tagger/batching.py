@@ -57,7 +57,7 @@ def build_pairs(
             ents = entities[d][s]
             for hi_, (h0, h1) in enumerate(ents):
                 for ti, (t0, t1) in enumerate(ents):
-                    if hi_ == ti:
+                    if hi_ == ti or h0 < 0 or t0 < 0:  # (-1, -1) marks an entity left out of pairing
                         continue
                     hs, he = off + f.first[a + h0], off + f.last[a + h1]
                     ts, te = off + f.first[a + t0], off + f.last[a + t1]

@@ -15,6 +15,7 @@ from paperkg.graph.tagger.model import SpanRelModel, featurize
 # spans and pairs are formed within a sentence; a run-on "sentence" (no punctuation) is cut into pieces
 # of this many words so the number of pairs stays bounded (the encoder still sees the whole text)
 MAX_SENTENCE_WORDS = 96
+MAX_PAIR_ENTITIES = 48  # SciERC sentences hold at most ~20 entities
 
 
 @dataclass(slots=True)
@@ -166,6 +167,15 @@ class Tagger:
                     results[keep[d]][s].entities.append(
                         (a, b, ENTITY_TYPES[int(label[k]) - 1], float(score[k]))
                     )
+                # pairs grow quadratically: an untrained or confused model can predict hundreds of spans in
+                # a sentence, so only the best-scoring MAX_PAIR_ENTITIES of a sentence are paired
+                for d, sents in enumerate(found):
+                    for s, ents in enumerate(sents):
+                        if len(ents) > MAX_PAIR_ENTITIES:
+                            scores = [e[3] for e in results[keep[d]][s].entities]
+                            top = sorted(range(len(ents)), key=lambda i: -scores[i])[:MAX_PAIR_ENTITIES]
+                            cut = set(top)
+                            sents[s] = [e if i in cut else (-1, -1) for i, e in enumerate(ents)]
                 pairs = build_pairs(feats, offsets, found)
                 if not pairs.where:
                     return results
