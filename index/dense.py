@@ -67,10 +67,17 @@ class DenseIndex:
         folder = artifacts.current(root)
         if folder is None:
             raise IndexNotReady(f"no dense index under {root}; run `paperkg ingest` or `paperkg reindex`")
+        return cls.from_folder(folder, encoder)
+
+    @classmethod
+    def from_folder(
+        cls, folder: Path, encoder: dict[str, Any] | None = None, *, what: str = "dense"
+    ) -> DenseIndex:
+        """Read one published version; refuse it when it was built with another model than `encoder`."""
         manifest = artifacts.read_manifest(folder)
         if encoder is not None and manifest.get("model_fingerprint") != encoder.get("model_fingerprint"):
             raise ModelMismatch(
-                f"the dense index was built with model {manifest.get('model')!r} "
+                f"the {what} index was built with model {manifest.get('model')!r} "
                 f"({manifest.get('model_fingerprint')}), but {encoder.get('model')!r} "
                 f"({encoder.get('model_fingerprint')}) is configured; run `paperkg reindex`"
             )

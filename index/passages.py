@@ -23,9 +23,9 @@ from typing import Any
 import faiss
 import numpy as np
 from paperkg.catalog import Catalog
-from paperkg.errors import IndexNotReady, ModelMismatch
+from paperkg.errors import IndexNotReady
 from paperkg.index import artifacts
-from paperkg.index.dense import IVF_NPROBE, DenseIndex
+from paperkg.index.dense import DenseIndex
 from paperkg.index.encoder import load_encoder, spec_from_settings
 from paperkg.index.fusion import Fused, _minmax
 from paperkg.settings import Settings
@@ -77,18 +77,8 @@ class PassageIndex:
         folder = artifacts.current(root)
         if folder is None:
             raise IndexNotReady(f"no passage index under {root}; ingest PDFs, then run `paperkg reindex`")
-        manifest = artifacts.read_manifest(folder)
-        if encoder is not None and manifest.get("model_fingerprint") != encoder.get("model_fingerprint"):
-            raise ModelMismatch(
-                f"the passage index was built with model {manifest.get('model')!r}, but "
-                f"{encoder.get('model')!r} is configured; run `paperkg reindex`"
-            )
-        index = faiss.read_index(str(folder / "vectors.faiss"))
-        if isinstance(index, faiss.IndexIVF):
-            index.nprobe = int(manifest.get("nprobe", IVF_NPROBE))
-            index.set_direct_map_type(faiss.DirectMap.Hashtable)
         owners = np.load(folder / "owners.npy", allow_pickle=False).astype(np.int64).reshape(-1, 3)
-        return cls(DenseIndex(index, manifest), owners)
+        return cls(DenseIndex.from_folder(folder, encoder, what="passage"), owners)
 
     def save(self, root: Path) -> Path:
         folder = artifacts.new_version(root)
