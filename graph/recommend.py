@@ -332,38 +332,31 @@ def citation_links(kg: KnowledgeGraph, seed: int, other: int, limit: int = 3) ->
     return out
 
 
+def _strongest_relation(kg: KnowledgeGraph, matrix, heads, tails: set[int], *, reverse: bool):
+    """(count, head, tail, relation index, reverse) of the most frequent relation from heads into tails."""
+    best = None
+    for h in heads.tolist():
+        row = slice(matrix.indptr[h], matrix.indptr[h + 1])
+        for t, rel in zip(matrix.indices[row].tolist(), matrix.data[row].tolist(), strict=True):
+            if t in tails:
+                count = int(kg.rel_count[rel - 1])
+                if best is None or count > best[0]:
+                    best = (count, h, t, rel - 1, reverse)
+    return best
+
+
 def relation_path(kg: KnowledgeGraph, seed: int, other: int) -> list[str]:
     """seed -MENTIONS-> e1 -REL-> e2 <-MENTIONS- other, via the strongest relation between their entities."""
     m, r = kg.mentions, kg.relations
     ea = m.indices[m.indptr[seed] : m.indptr[seed + 1]]
     eb = set(m.indices[m.indptr[other] : m.indptr[other + 1]].tolist())
-    best = None
-    for h in ea.tolist():
-        for t, rel in zip(
-            r.indices[r.indptr[h] : r.indptr[h + 1]].tolist(),
-            r.data[r.indptr[h] : r.indptr[h + 1]].tolist(),
-            strict=True,
-        ):
-            if t in eb:
-                count = int(kg.rel_count[rel - 1])
-                if best is None or count > best[0]:
-                    best = (count, h, t, rel - 1, False)
+    best = _strongest_relation(kg, r, ea, eb, reverse=False)
     if best is None:
         rt = kg._cache.get("relations_t")
         if rt is None:
-            rt = kg._cache["relations_t"] = (
-                r.T.tocsr()
-            )  # relations pointing from the other paper's entities to the seed's
-        for h in ea.tolist():
-            for t, rel in zip(
-                rt.indices[rt.indptr[h] : rt.indptr[h + 1]].tolist(),
-                rt.data[rt.indptr[h] : rt.indptr[h + 1]].tolist(),
-                strict=True,
-            ):
-                if t in eb:
-                    count = int(kg.rel_count[rel - 1])
-                    if best is None or count > best[0]:
-                        best = (count, h, t, rel - 1, True)
+            # relations pointing from the other paper's entities to the seed's
+            rt = kg._cache["relations_t"] = r.T.tocsr()
+        best = _strongest_relation(kg, rt, ea, eb, reverse=True)
     if best is None:
         return []
     _count, h, t, i, reverse = best
