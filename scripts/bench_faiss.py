@@ -120,8 +120,13 @@ def main() -> None:
     ap.add_argument("--nlist", type=int, default=4096, help="IVF lists (paperkg uses 4*sqrt(n): 4,000 at 1M)")
     ap.add_argument("--train-per-list", type=int, default=16, help="k-means training vectors per list")
     ap.add_argument(
-        "--kinds", default="ivf-sq8", help="ivf-sq8 (paperkg's type above the exact threshold), ivf-pq48"
+        "--kinds",
+        default="ivf-sq8",
+        help="comma list: ivf-sq8 (paperkg's type above the exact threshold), ivf-pq48, ivf-sq8-hnswq "
+        "(IVF-SQ8 with an HNSW coarse quantizer), hnsw32 (HNSW32 graph over float32 vectors)",
     )
+    ap.add_argument("--nprobes", default="8,16,32,64,96,128")
+    ap.add_argument("--efsearch", default="16,32,64,128", help="HNSW efSearch values")
     args = ap.parse_args()
     args.cache.parent.mkdir(parents=True, exist_ok=True)
     real = real_vectors(args.base + args.queries, args.cache, args.max_seq_length).astype(np.float32)
@@ -148,23 +153,39 @@ def main() -> None:
     nlist = args.nlist
     rng = np.random.default_rng(0)
     train = xb[rng.choice(len(xb), size=min(len(xb), args.train_per_list * nlist), replace=False)]
-    factories = {"ivf-sq8": f"IVF{nlist},SQ8", "ivf-pq48": f"IVF{nlist},PQ48"}
+    factories = {
+        "ivf-sq8": f"IVF{nlist},SQ8",
+        "ivf-pq48": f"IVF{nlist},PQ48",
+        "ivf-sq8-hnswq": f"IVF{nlist}_HNSW32,SQ8",
+        "hnsw32": "HNSW32,Flat",
+    }
     for name in args.kinds.split(","):
         faiss.omp_set_num_threads(2)
         t = time.perf_counter()
         index = faiss.index_factory(dim, factories[name], faiss.METRIC_INNER_PRODUCT)
-        faiss.extract_index_ivf(index).cp.niter = 10
-        index.train(train)
-        log(f"{name}: trained in {time.perf_counter() - t:.0f} s")
-        index.add(xb)
+        if name.startswith("ivf"):
+            faiss.extract_index_ivf(index).cp.niter = 10
+            index.train(train)
+            log(f"{name}: trained in {time.perf_counter() - t:.0f} s")
+        else:
+            faiss.downcast_index(index).hnsw.efConstruction = 40
+        for start in range(0, len(xb), 100_000):
+            index.add(xb[start : start + 100_000])
         build_s = time.perf_counter() - t
         log(f"{name}: built in {build_s:.0f} s")
         faiss.omp_set_num_threads(args.threads)
-        for nprobe in (8, 16, 32, 64, 128):
-            index.nprobe = nprobe
-            key = f"{name} nlist={nlist} nprobe={nprobe}"
-            rows[key] = {**latency_recall(index, truth, queries), "build_s": round(build_s, 1)}
-            log(f"{key}: {rows[key]}")
+        if name.startswith("ivf"):
+            for nprobe in map(int, args.nprobes.split(",")):
+                faiss.extract_index_ivf(index).nprobe = nprobe
+                key = f"{name} nlist={nlist} nprobe={nprobe}"
+                rows[key] = {**latency_recall(index, truth, queries), "build_s": round(build_s, 1)}
+                log(f"{key}: {rows[key]}")
+        else:
+            for ef in map(int, args.efsearch.split(",")):
+                faiss.downcast_index(index).hnsw.efSearch = ef
+                key = f"{name} efSearch={ef}"
+                rows[key] = {**latency_recall(index, truth, queries), "build_s": round(build_s, 1)}
+                log(f"{key}: {rows[key]}")
         del index
     report["approximate"] = rows
     print(json.dumps(report, indent=2))

@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import socket
 import statistics
 import subprocess
@@ -174,6 +175,62 @@ async def run_load(
     }
 
 
+WRK_SCRIPT = """
+paths = {%s}
+n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[(n %% #paths) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '\\nWRK {"requests": %%d, "duration_us": %%d, "connect": %%d, "read": %%d, "write": %%d, ' ..
+    '"status": %%d, "timeout": %%d, "p50": %%d, "p90": %%d, "p99": %%d, "max": %%d, "mean": %%f}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean))
+end
+"""
+
+
+def run_wrk(
+    url: str, queries: list[str], params: dict, concurrency: int, duration: float, path: str = "/search"
+) -> dict:
+    """The same load driven by wrk (C, epoll, one thread): the client takes a fraction of the CPU that an
+    asyncio Python client needs, which matters when client and server share 2 cores."""
+    import tempfile
+    import urllib.parse
+
+    if path == "/search":
+        paths = [f"/search?{urllib.parse.urlencode({'q': q, **params})}" for q in queries]
+    else:
+        paths = [path]
+    lua = WRK_SCRIPT % ", ".join(json.dumps(p) for p in paths)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        fh.write(lua)
+    try:
+        cmd = ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(duration))}s", "--timeout", "30s",
+               "-s", fh.name, url]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(fh.name)
+    w = json.loads(out.rsplit("WRK ", 1)[1])
+    errors = {k: w[k] for k in ("connect", "read", "write", "status", "timeout") if w[k]}
+    ok = w["requests"] - w["status"] - w["timeout"] - w["read"]
+    seconds = w["duration_us"] / 1e6
+    return {
+        "requests": w["requests"],
+        "ok": ok,
+        "errors": {("HTTP non-2xx" if k == "status" else k): v for k, v in errors.items()},
+        "seconds": round(seconds, 2),
+        "req_per_s": round(ok / seconds, 1),
+        "latency_ms": {
+            **{p: round(w[p] / 1000, 2) for p in ("p50", "p90", "p99", "max")},
+            "mean": round(w["mean"] / 1000, 2),
+        },
+    }
+
+
 # ------------------------------------------------------------------------------------------- synthetic home
 def synthesize(home: Path, n: int) -> None:
     """A home of n papers for timing: the bundled sample repeated under new ids, vectors = real + noise."""
@@ -247,6 +304,11 @@ def main() -> None:
     ap.add_argument(
         "--synthesize", type=int, metavar="N", help="first build a synthetic N-paper home in --home"
     )
+    ap.add_argument(
+        "--client", choices=["auto", "wrk", "httpx"], default="auto",
+        help="load generator: wrk (C, light on CPU; `apt install wrk`) or the asyncio httpx client; "
+        "auto = wrk when on PATH",
+    )
     ap.add_argument("--json", type=Path, help="also write the report here")
     args = ap.parse_args()
 
@@ -271,9 +333,13 @@ def main() -> None:
         wait_up(url, proc)
         health = httpx.get(f"{url}/health").json()
         params = {"mode": args.mode, "k": args.k}
+        client = args.client if args.client != "auto" else ("wrk" if shutil.which("wrk") else "httpx")
         # warm-up at full concurrency: each server thread builds its searcher before the clock starts
         asyncio.run(run_load(url, queries, params, args.concurrency, args.warmup, args.path))
-        result = asyncio.run(run_load(url, queries, params, args.concurrency, args.duration, args.path))
+        if client == "wrk":
+            result = run_wrk(url, queries, params, args.concurrency, args.duration, args.path)
+        else:
+            result = asyncio.run(run_load(url, queries, params, args.concurrency, args.duration, args.path))
     finally:
         if proc is not None:
             proc.terminate()
@@ -294,6 +360,7 @@ def main() -> None:
             "concurrency": args.concurrency,
             "duration_s": args.duration,
             "distinct_queries": len(queries),
+            "client": client,
         },
         "machine": {
             "cpus": os.cpu_count(),

@@ -58,3 +58,26 @@ def test_lexical_index_round_trip(docs, tmp_path) -> None:
 def test_empty_stream() -> None:
     index = LexicalIndex.build(iter([]))
     assert index.count == 0 and index.search(["anything"], 5) == [[]]
+
+
+@pytest.mark.parametrize("k", [1, 5, 40])
+def test_search_ranks_like_bm25s_retrieve(docs, k) -> None:
+    """The posting-list top-k returns bm25s.retrieve's ranking and scores (matches only, score > 0)."""
+    index = LexicalIndex.build(iter(docs))
+    ref = _reference(docs)
+    queries = ["graph neural network", "quantum", "large language models reasoning", docs[7][1][:60], "zzzq"]
+    allowed = {pk for pk, _ in docs[::3]}
+    for allow in (None, allowed):
+        mask = None if allow is None else np.isin(index.pks, list(allow)).astype(np.float32)
+        got = index.search(queries, k, allow)
+        want_docs, want_scores = ref.retrieve(
+            tokenize(queries), k=k, show_progress=False, weight_mask=mask, n_threads=0
+        )
+        for g, wd, ws in zip(got, want_docs, want_scores, strict=True):
+            want = [(docs[d][0], float(s)) for d, s in zip(wd, ws, strict=True) if s > 0]
+            np.testing.assert_allclose([s for _, s in g], [s for _, s in want], rtol=1e-5)
+            if want:  # same documents, except that ties at the k-th score may be broken differently
+                cut = want[-1][1] * (1 + 1e-5)
+                assert {pk for pk, s in g if s > cut} == {pk for pk, s in want if s > cut}
+            if allow is not None:
+                assert {pk for pk, _ in g} <= allow
