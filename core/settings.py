@@ -28,7 +28,8 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=64, ge=1, le=4096)
     ingest_batch: int = Field(default=2000, ge=1, description="records per catalog transaction")
     exact_index_max: int = Field(
-        default=200_000, ge=0, description="exact inner-product search up to this many vectors, IVF above"
+        default=20_000, ge=0,
+        description="exact inner-product search up to this many vectors, IVF-SQ8 above (index/dense.py)",
     )
     fusion: Literal["convex", "rrf"] = "convex"
     # 0.45: best on SciFact *train* queries (scripts/tune_fusion.py); test figures in the README
