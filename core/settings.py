@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     tagger_model: str | None = None
     api_key: str | None = Field(default=None, description="required for write endpoints when set")
     cors_origins: list[str] = Field(default_factory=list)
+    api_threads: int = Field(
+        default=2, ge=1, le=256,
+        description="threads per API process for blocking endpoints: CPU-bound requests then run nearly in "
+        "arrival order instead of dozens of threads fighting over the GIL (long tail latencies)",
+    )
 
     @property
     def catalog_path(self) -> Path:

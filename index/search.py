@@ -92,6 +92,7 @@ class Searcher:
         self.settings = settings
         self.catalog = catalog
         self.spec = spec_from_settings(settings)
+        self._dense_root, self._lexical_root = dense_root(settings), lexical_root(settings)
         self._dense: DenseIndex | None = None
         self._lexical: LexicalIndex | None = None
         self._fulltext: FullText | None = None
@@ -99,14 +100,14 @@ class Searcher:
     @property
     def dense(self) -> DenseIndex:
         if self._dense is None:
-            root = dense_root(self.settings)
+            root = self._dense_root
             return shared_index(root, lambda: DenseIndex.load(root, self.spec.describe()))
         return self._dense
 
     @property
     def lexical(self) -> LexicalIndex:
         if self._lexical is None:
-            root = lexical_root(self.settings)
+            root = self._lexical_root
             return shared_index(root, lambda: LexicalIndex.load(root))
         return self._lexical
 

@@ -302,6 +302,12 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=10.0, help="seconds of unmeasured load first")
     ap.add_argument("--distinct", type=int, default=len(QUERIES), help="distinct queries cycled through")
     ap.add_argument(
+        "--queries", choices=["topics", "titles"], default="topics",
+        help="topics: 30 short topic queries (after warm-up every query vector is cached: the popular-query "
+        "case); titles: --distinct real paper titles from the bundled sample, each new to the server (every "
+        "request embeds its query: the cold case)",
+    )
+    ap.add_argument(
         "--synthesize", type=int, metavar="N", help="first build a synthetic N-paper home in --home"
     )
     ap.add_argument(
@@ -316,9 +322,16 @@ def main() -> None:
         if args.home is None:
             raise SystemExit("--synthesize needs --home")
         synthesize(args.home, args.synthesize)
-    queries = [
-        QUERIES[i % len(QUERIES)] + ("" if i < len(QUERIES) else f" {i}") for i in range(args.distinct)
-    ]
+    if args.queries == "titles":
+        with gzip.open(SAMPLE, "rt", encoding="utf-8") as fh:
+            titles = [" ".join(json.loads(line)["title"].split()) for line in fh if line.strip()]
+        # warm-up uses the last titles, the measured run the first ones: no measured query is cached
+        warm_queries, queries = titles[-200:], titles[: min(args.distinct, len(titles) - 200)]
+    else:
+        queries = [
+            QUERIES[i % len(QUERIES)] + ("" if i < len(QUERIES) else f" {i}") for i in range(args.distinct)
+        ]
+        warm_queries = queries
     proc = None
     if args.url:
         url = args.url.rstrip("/")
@@ -335,7 +348,7 @@ def main() -> None:
         params = {"mode": args.mode, "k": args.k}
         client = args.client if args.client != "auto" else ("wrk" if shutil.which("wrk") else "httpx")
         # warm-up at full concurrency: each server thread builds its searcher before the clock starts
-        asyncio.run(run_load(url, queries, params, args.concurrency, args.warmup, args.path))
+        asyncio.run(run_load(url, warm_queries, params, args.concurrency, args.warmup, args.path))
         if client == "wrk":
             result = run_wrk(url, queries, params, args.concurrency, args.duration, args.path)
         else:
@@ -360,6 +373,7 @@ def main() -> None:
             "concurrency": args.concurrency,
             "duration_s": args.duration,
             "distinct_queries": len(queries),
+            "queries": args.queries,
             "client": client,
         },
         "machine": {
