@@ -235,3 +235,15 @@ def test_cors_is_off_by_default_and_configurable(small_home, monkeypatch) -> Non
         # refusals carry CORS headers too, so a browser client can read the error
         big = c.post("/recommend", content=b"x" * (MAX_BODY + 1), headers={"Origin": "https://example.org"})
         assert big.status_code == 413 and big.headers["access-control-allow-origin"] == "https://example.org"
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_blocking_endpoints_share_a_bounded_thread_pool(web_home, threads) -> None:
+    """api_threads sizes the pool that runs sync endpoints (anyio's default is 40 threads)."""
+    import anyio.to_thread
+
+    settings = load_settings(web_home.home, api_threads=threads)
+    with TestClient(create_app(settings)) as c:
+        tokens = c.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+        assert tokens == threads
+        assert c.get("/search", params={"q": "transformer"}).status_code == 200
