@@ -7,9 +7,6 @@ import json
 import tempfile
 from pathlib import Path
 
-from ranx import Qrels, Run, evaluate
-from tqdm import tqdm
-
 from paperkg.catalog import open_catalog
 from paperkg.errors import BadInput
 from paperkg.index import fusion
@@ -17,6 +14,8 @@ from paperkg.index.build import update_indexes
 from paperkg.index.search import Searcher
 from paperkg.ingest.run import ingest_paths
 from paperkg.settings import Settings
+from ranx import Qrels, Run, evaluate
+from tqdm import tqdm
 
 METRICS = ["ndcg@10", "recall@100", "mrr@10"]
 

@@ -10,8 +10,6 @@ import argparse
 import json
 from pathlib import Path
 
-from ranx import Qrels, Run, evaluate
-
 from paperkg.catalog import open_catalog
 from paperkg.index import fusion
 from paperkg.index.build import update_indexes
@@ -20,6 +18,7 @@ from paperkg.index.lexical import LexicalIndex, document_text
 from paperkg.index.search import Searcher
 from paperkg.ingest.run import ingest_paths
 from paperkg.settings import load_settings
+from ranx import Qrels, Run, evaluate
 
 
 def main() -> None:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-
 from paperkg.catalog import Catalog, open_catalog
 from paperkg.errors import PaperkgError
 from paperkg.settings import Settings, load_settings
+from rich.console import Console
+from rich.table import Table
 
 app = typer.Typer(
     help="paperkg: ingest arXiv papers, search them (dense + BM25), and explore their knowledge graph.",
@@ -25,13 +24,13 @@ console = Console()
 err_console = Console(stderr=True)
 
 HomeOpt = Annotated[
-    Optional[Path], typer.Option("--home", help="data home (default: $PAPERKG_HOME or ~/.paperkg)")
+    Path | None, typer.Option("--home", help="data home (default: $PAPERKG_HOME or ~/.paperkg)")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object instead of a table")]
 ModelOpt = Annotated[
-    Optional[str], typer.Option("--model", help="sentence-transformers model folder (default: packaged MiniLM)")
+    str | None, typer.Option("--model", help="sentence-transformers model folder (default: packaged MiniLM)")
 ]
-DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="auto, cpu or cuda")]
+DeviceOpt = Annotated[str | None, typer.Option("--device", help="auto, cpu or cuda")]
 
 
 def settings_for(home: Path | None, **overrides: object) -> Settings:
@@ -73,7 +72,7 @@ def ingest_cmd(
     model: ModelOpt = None,
     device: DeviceOpt = None,
     use_ray: Annotated[bool, typer.Option("--ray", help="parse and embed JSON lines on Ray Data")] = False,
-    address: Annotated[Optional[str], typer.Option("--address", help="Ray cluster (default: local)")] = None,
+    address: Annotated[str | None, typer.Option("--address", help="Ray cluster (default: local)")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest papers into the catalog, then tag them and update the indexes. Safe to re-run and to resume."""
@@ -137,8 +136,8 @@ def search_cmd(
     query: Annotated[str, typer.Argument(help="free-text query")],
     k: Annotated[int, typer.Option("-k", "--k", min=1, max=1000, help="number of results")] = 10,
     mode: Annotated[str, typer.Option("--mode", help="hybrid, dense or lexical")] = "hybrid",
-    category: Annotated[Optional[str], typer.Option("--category", help="e.g. cs.CL, or cs for all cs.*")] = None,
-    since: Annotated[Optional[int], typer.Option("--since", help="only papers from this year on")] = None,
+    category: Annotated[str | None, typer.Option("--category", help="e.g. cs.CL, or cs for all cs.*")] = None,
+    since: Annotated[int | None, typer.Option("--since", help="only papers from this year on")] = None,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -217,7 +216,7 @@ def stats_cmd(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 @app.command("quarantine")
 def quarantine_cmd(
     home: HomeOpt = None,
-    source: Annotated[Optional[str], typer.Option("--source", help="only this input file")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="only this input file")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1)] = 100,
     as_json: JsonOpt = False,
 ) -> None:
@@ -243,11 +242,11 @@ def eval_retrieval_cmd(
     folder: Annotated[Path, typer.Argument(help="BEIR folder: corpus.jsonl, queries.jsonl, qrels/test.tsv")],
     mode: Annotated[str, typer.Option("--mode", help="hybrid, dense, lexical or all")] = "hybrid",
     split: Annotated[str, typer.Option("--split", help="qrels file name in qrels/")] = "test",
-    fusion: Annotated[Optional[str], typer.Option("--fusion", help="convex or rrf")] = None,
-    weight: Annotated[Optional[float], typer.Option("--weight", help="dense weight for convex fusion")] = None,
+    fusion: Annotated[str | None, typer.Option("--fusion", help="convex or rrf")] = None,
+    weight: Annotated[float | None, typer.Option("--weight", help="dense weight for convex fusion")] = None,
     model: ModelOpt = None,
     home: Annotated[
-        Optional[Path], typer.Option("--home", help="reuse this home for the corpus instead of a temporary one")
+        Path | None, typer.Option("--home", help="reuse this home for the corpus instead of a temporary one")
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from paperkg.errors import BadRecord
 from paperkg.records import Paper, arxiv_version, normalize_arxiv_id, normalize_id
 

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from paperkg.errors import IndexNotReady, ModelMismatch
 from paperkg.index import artifacts
 from paperkg.index.dense import DenseIndex, choose_kind

@@ -3,9 +3,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
-
 from paperkg.cli.main import app
+from typer.testing import CliRunner
 
 BEIR_MINI = Path(__file__).resolve().parents[1] / "fixtures" / "beir-mini"
 

@@ -6,11 +6,10 @@ import gzip
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
-
 from paperkg.catalog import open_catalog
 from paperkg.cli.main import app
 from paperkg.ingest.run import ingest_paths
+from typer.testing import CliRunner
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
