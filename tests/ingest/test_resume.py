@@ -19,7 +19,8 @@ def _dump(path: Path) -> list[tuple]:
     rows = conn.execute(
         "SELECT id, title, abstract, authors, categories, versions, content_hash FROM papers ORDER BY id"
     ).fetchall()
-    rows += conn.execute("SELECT source, location, reason, 'q', '', '', '' FROM quarantine ORDER BY location").fetchall()
+    quarantine = "SELECT source, location, reason, 'q', '', '', '' FROM quarantine ORDER BY location"
+    rows += conn.execute(quarantine).fetchall()
     rows += conn.execute("SELECT paper_pk, position, name, 'a', '', '', '' FROM paper_authors ORDER BY 1, 2").fetchall()
     conn.close()
     return rows
