@@ -21,7 +21,7 @@ class Settings(BaseSettings):
     home: Path = Field(default=DEFAULT_HOME, description="data home: catalog, indexes, graph")
     model: str | None = Field(default=None, description="sentence-transformers model path; default: packaged MiniLM")
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    encoder_backend: Literal["auto", "torch", "onnx-int8"] = Field(
+    encoder_backend: Literal["auto", "torch", "onnx-int8", "openvino-int8"] = Field(
         default="auto", description="auto: fp16 torch on CUDA, int8 ONNX on CPU when installed, else fp32 torch"
     )
     max_seq_length: int = Field(default=256, ge=16, le=512)

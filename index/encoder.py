@@ -1,4 +1,6 @@
-"""The sentence embedding model, loaded offline: CUDA fp16, else the int8 ONNX fast path, else fp32."""
+"""The sentence embedding model, loaded offline: CUDA fp16, else the int8 ONNX fast path, else fp32.
+
+Opt-in: `openvino-int8` (NNCF static int8, index/openvino_encoder.py), slower than onnx-int8 on AVX2 CPUs."""
 
 from __future__ import annotations
 
@@ -17,7 +19,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 Device = Literal["cpu", "cuda"]
-Backend = Literal["torch", "onnx-int8"]
+Backend = Literal["torch", "onnx-int8", "openvino-int8"]
+FAST_BACKENDS = ("onnx-int8", "openvino-int8")  # built locally from the packaged weights, cosine-gated
 
 
 def default_model_path() -> str:
@@ -57,10 +60,26 @@ def model_fingerprint(model_path: str) -> str:
     return h.hexdigest()[:16]
 
 
+def _fast_module(backend: str):  # noqa: ANN202 - the module implementing a built CPU backend
+    if backend == "openvino-int8":
+        from paperkg.index import openvino_encoder
+
+        return openvino_encoder
+    from paperkg.index import fast_encoder
+
+    return fast_encoder
+
+
 def resolve_backend(requested: str, device: Device, *, fast_available: bool | None = None) -> Backend:
-    """`auto`: torch on CUDA (fp16); on CPU int8 ONNX when its packages are installed, else torch fp32."""
+    """`auto`: torch on CUDA (fp16); on CPU int8 ONNX when its packages are installed, else torch fp32.
+
+    `openvino-int8` is only used when asked for (slower than onnx-int8 on this AVX2 machine)."""
     if requested == "torch" or device == "cuda":
         return "torch"
+    if requested == "openvino-int8":
+        if not (fast_available if fast_available is not None else _fast_module(requested).available()):
+            raise ValueError("encoder backend openvino-int8 needs: pip install openvino nncf onnx")
+        return "openvino-int8"
     if fast_available is None:
         from paperkg.index import fast_encoder
 
@@ -70,7 +89,9 @@ def resolve_backend(requested: str, device: Device, *, fast_available: bool | No
             raise ValueError("encoder backend onnx-int8 needs the `fast` extra: pip install onnx onnxruntime")
         return "onnx-int8"
     if requested != "auto":
-        raise ValueError(f"unknown encoder backend {requested!r} (expected auto, torch or onnx-int8)")
+        raise ValueError(
+            f"unknown encoder backend {requested!r} (expected auto, torch, onnx-int8 or openvino-int8)"
+        )
     return "onnx-int8" if fast_available else "torch"
 
 
@@ -85,10 +106,8 @@ class EncoderSpec:
     @property
     def fingerprint(self) -> str:
         base = model_fingerprint(self.model_path)
-        if self.backend == "onnx-int8":
-            from paperkg.index import fast_encoder
-
-            return fast_encoder.fingerprint(base)
+        if self.backend in FAST_BACKENDS:
+            return _fast_module(self.backend).fingerprint(base)
         return base
 
     def describe(self) -> dict[str, object]:
@@ -110,12 +129,13 @@ class Encoder:
     def __init__(self, spec: EncoderSpec) -> None:
         self.spec = spec
         self.fast = None
-        if spec.backend == "onnx-int8":
-            from paperkg.index import fast_encoder
-
-            base = model_fingerprint(spec.model_path)
-            path = fast_encoder.ensure_model(spec.model_path, base, _cache(spec))
-            self.fast = fast_encoder.OnnxEncoder(path, spec.model_path, spec.max_seq_length)
+        if spec.backend in FAST_BACKENDS:
+            module = _fast_module(spec.backend)
+            path = module.ensure_model(spec.model_path, model_fingerprint(spec.model_path), _cache(spec))
+            if spec.backend == "openvino-int8":
+                self.fast = module.OpenVinoEncoder(path, spec.model_path, spec.max_seq_length)
+            else:
+                self.fast = module.OnnxEncoder(path, spec.model_path, spec.max_seq_length)
             self.dim = self.fast.dim
             return
         from sentence_transformers import SentenceTransformer
@@ -162,13 +182,12 @@ def spec_from_settings(settings: object) -> EncoderSpec:
     home = getattr(settings, "home", None)
     cache = str(Path(home) / "models") if home is not None else None
     spec = EncoderSpec(str(model), device, getattr(settings, "max_seq_length", 256), backend, cache)
-    if backend == "onnx-int8":
+    if backend in FAST_BACKENDS:
         # built once per data home; a build that fails its fp32 cosine check is not used under `auto`
-        from paperkg.index import fast_encoder
-
-        path = fast_encoder.ensure_model(spec.model_path, model_fingerprint(spec.model_path), _cache(spec))
-        if not fast_encoder.is_valid(path):
-            if requested == "onnx-int8":
+        module = _fast_module(backend)
+        path = module.ensure_model(spec.model_path, model_fingerprint(spec.model_path), _cache(spec))
+        if not module.is_valid(path):
+            if requested == backend:
                 raise ValueError(f"{path}: the int8 model failed validation against fp32 (see its .json)")
             spec = EncoderSpec(str(model), device, spec.max_seq_length, "torch", cache)
     return spec

@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -105,10 +106,9 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _export_quantize(model_path: str, work: Path) -> None:
+def export_fp32(model_path: str, onnx_path: Path) -> int:
+    """The packaged transformer as an fp32 ONNX graph (last hidden state, dynamic batch and length); heads."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers import optimizer
     from transformers import AutoConfig, AutoModel
 
     config = AutoConfig.from_pretrained(model_path, local_files_only=True)
@@ -129,12 +129,21 @@ def _export_quantize(model_path: str, work: Path) -> None:
     axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]}
     with torch.no_grad():
         torch.onnx.export(
-            Hidden(model), dummy, str(work / "fp32.onnx"), input_names=names,
+            Hidden(model), dummy, str(onnx_path), input_names=names,
             output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17, dynamo=False,
         )
+    return int(config.num_attention_heads)
+
+
+def _export_quantize(model_path: str, work: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers import optimizer
+    from transformers import AutoConfig
+
+    heads = export_fp32(model_path, work / "fp32.onnx")
+    hidden = int(AutoConfig.from_pretrained(model_path, local_files_only=True).hidden_size)
     fused = optimizer.optimize_model(
-        str(work / "fp32.onnx"), model_type="bert", num_heads=config.num_attention_heads,
-        hidden_size=config.hidden_size, opt_level=1,
+        str(work / "fp32.onnx"), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=1,
     )
     fused.save_model_to_file(str(work / "fused.onnx"))
     quantize_dynamic(
@@ -143,6 +152,13 @@ def _export_quantize(model_path: str, work: Path) -> None:
     )
     for name in ("fp32.onnx", "fused.onnx"):
         (work / name).unlink(missing_ok=True)
+
+
+def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mask-weighted mean of token vectors, L2-normalised (sentence-transformers' pooling for this model)."""
+    weights = mask[..., None].astype(np.float32)
+    pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
 
 
 class OnnxEncoder:
@@ -176,13 +192,15 @@ class OnnxEncoder:
             mask = np.asarray([e.attention_mask for e in encoded], dtype=np.int64)
             feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             hidden = self.session.run(None, {k: v for k, v in feeds.items() if k in self.inputs})[0]
-            weights = mask[..., None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-            out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+            out[rows] = mean_pool(hidden, mask)
         return out
 
 
-def validate(fast: OnnxEncoder, model_path: str, max_seq_length: int) -> float:
+class _Encodes(Protocol):
+    def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray: ...
+
+
+def validate(fast: _Encodes, model_path: str, max_seq_length: int) -> float:
     """Lowest cosine between fast and fp32 torch vectors on fixed texts (the gate for using the fast path)."""
     from sentence_transformers import SentenceTransformer
 

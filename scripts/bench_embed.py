@@ -1,10 +1,14 @@
 """Embedding benchmark: naive `SentenceTransformer.encode(batch_size=32)` vs paperkg's encoder backends.
 
-    .venv/bin/python scripts/bench_embed.py [-n 200] [--rounds 2] [--quality]
+    flock /tmp/bench.lock .venv/bin/python scripts/bench_embed.py -n 300 --rounds 3 \
+        --backends onnx-int8,openvino-int8 [--quality torch,onnx-int8,openvino-int8]
 
-Speed: rounds alternate naive and each backend on the same real abstracts (SciFact corpus, or the bundled
-sample), so load from other jobs hits both; the ratio is the median of per-round ratios. Quality (--quality):
-dense nDCG@10 on BEIR SciFact through `paperkg.index.evaluate.evaluate_beir` for each backend.
+Speed: each round walks the same real abstracts (SciFact corpus, or the bundled sample) in slices of --slice
+texts and runs naive, then every backend, on each slice, so load from other jobs hits all of them alike; a
+method's round time is the sum over slices and the ratio is the median of per-round ratios. Naive is
+`SentenceTransformer(path).encode(texts, batch_size=32)` with torch's default threads (the machine's cores).
+Quality (--quality): dense nDCG@10 on BEIR SciFact through `paperkg.index.evaluate.evaluate_beir` for each
+backend (`torch` is the naive fp32 model). The load average is printed before and after each part.
 """
 
 from __future__ import annotations
@@ -12,10 +16,13 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SCIFACT = SHARED / "beir" / "scifact"
@@ -38,7 +45,7 @@ def real_texts(n: int) -> tuple[list[str], str]:
     return texts, str(path)
 
 
-def speed(n: int, rounds: int, backends: list[str]) -> dict[str, object]:
+def speed(n: int, rounds: int, backends: list[str], slice_size: int = 100) -> dict[str, object]:
     from paperkg.index.encoder import EncoderSpec, default_model_path, load_encoder
     from sentence_transformers import SentenceTransformer
 
@@ -46,22 +53,30 @@ def speed(n: int, rounds: int, backends: list[str]) -> dict[str, object]:
     model = default_model_path()
     naive = SentenceTransformer(model, device="cpu", local_files_only=True)
     encoders = {}
+    cache = str(Path(tempfile.gettempdir()) / "paperkg-bench-models")
     for b in backends:
-        spec = EncoderSpec(model, "cpu", 256, b, str(Path(tempfile.gettempdir()) / "paperkg-bench-models"))  # type: ignore[arg-type]
+        spec = EncoderSpec(model, "cpu", 256, b, cache)  # type: ignore[arg-type]
         encoders[b] = load_encoder(spec)
         encoders[b].encode(texts[:4])  # warm-up (session creation, first allocations)
     naive.encode(texts[:4])
     times: dict[str, list[float]] = {"naive": [], **{b: [] for b in backends}}
-    ref = None
-    vectors = {}
+    load_before = os.getloadavg()
     for _ in range(rounds):
-        t = time.perf_counter()
-        ref = naive.encode(texts, batch_size=32, normalize_embeddings=True)
-        times["naive"].append(time.perf_counter() - t)
-        for b, enc in encoders.items():
+        spent = dict.fromkeys(times, 0.0)
+        parts: dict[str, list[np.ndarray]] = {name: [] for name in times}
+        for start in range(0, len(texts), slice_size):
+            piece = texts[start : start + slice_size]
             t = time.perf_counter()
-            vectors[b] = enc.encode(texts, batch_size=32)
-            times[b].append(time.perf_counter() - t)
+            parts["naive"].append(naive.encode(piece, batch_size=32, normalize_embeddings=True))
+            spent["naive"] += time.perf_counter() - t
+            for b, enc in encoders.items():
+                t = time.perf_counter()
+                parts[b].append(enc.encode(piece, batch_size=32))
+                spent[b] += time.perf_counter() - t
+        for name in times:
+            times[name].append(spent[name])
+        ref = np.concatenate(parts["naive"])
+        vectors = {b: np.concatenate(parts[b]) for b in backends}
     rows = []
     for name, ts in times.items():
         ratios = [tn / tb for tn, tb in zip(times["naive"], ts, strict=True)]
@@ -73,20 +88,25 @@ def speed(n: int, rounds: int, backends: list[str]) -> dict[str, object]:
                 "ratio_vs_naive": round(statistics.median(ratios), 2),
                 "cosine_mean": None if cos is None else round(float(cos.mean()), 4),
                 "cosine_min": None if cos is None else round(float(cos.min()), 4),
+                "seconds_per_round": [round(x, 2) for x in ts],
             }
         )
-    return {"texts": n, "source": source, "rounds": rounds, "rows": rows}
+    return {
+        "texts": n, "source": source, "rounds": rounds, "slice": slice_size, "rows": rows,
+        "loadavg_before": load_before, "loadavg_after": os.getloadavg(),
+    }
 
 
-def quality(backends: list[str]) -> dict[str, float]:
+def quality(backends: list[str]) -> dict[str, object]:
     from paperkg.index.evaluate import evaluate_beir
     from paperkg.settings import load_settings
 
-    out = {}
+    out: dict[str, object] = {"loadavg_before": os.getloadavg()}
     for b in backends:  # evaluate_beir ingests into a temporary home (the int8 model is built there)
         settings = load_settings(None, tagger=False, encoder_backend=b, device="cpu")
         res = evaluate_beir(SCIFACT, settings, modes=["dense"], progress=False)
         out[b] = round(res["dense"]["ndcg@10"], 4)
+    out["loadavg_after"] = os.getloadavg()
     return out
 
 
@@ -94,10 +114,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=200)
     ap.add_argument("--rounds", type=int, default=2)
-    ap.add_argument("--backends", default="onnx-int8")
+    ap.add_argument("--backends", default="onnx-int8", help="comma-separated: onnx-int8,openvino-int8,torch")
+    ap.add_argument("--slice", type=int, default=100, help="texts per interleaved slice")
     ap.add_argument("--quality", default="", help="backends to score on SciFact: torch,onnx-int8")
     args = ap.parse_args()
-    result: dict[str, object] = {"speed": speed(args.n, args.rounds, args.backends.split(","))}
+    result: dict[str, object] = {"speed": speed(args.n, args.rounds, args.backends.split(","), args.slice)}
     if args.quality:
         result["quality_ndcg10"] = quality(args.quality.split(","))
     print(json.dumps(result, indent=2))

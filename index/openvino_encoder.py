@@ -1,0 +1,175 @@
+"""OpenVINO static int8: the packaged model exported to ONNX locally, quantized post-training by NNCF.
+
+Calibration uses real arXiv abstracts (title + abstract of the bundled sample, a fixed random subset), never
+evaluation queries. Opt-in (`encoder_backend = "openvino-int8"`), not the CPU default: on this 2-core AVX2
+machine without VNNI it is slower than `onnx-int8` (scripts/bench_embed.py): OpenVINO's int8 FullyConnected
+falls back to a generic int8 GEMM (jit_gemm) there, and quantized attention MatMuls break its fused attention.
+On CPUs with VNNI/AMX it is the path sentence-transformers reports ~4.8x for: measure there first.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import importlib.util
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from paperkg.index import fast_encoder
+
+VARIANT = "openvino-int8"
+CALIBRATION_SIZE = 300
+CALIBRATION_SEED = 0
+# a change here changes the fingerprint (indexes built with another recipe refuse to load)
+_RECIPE = f"v1:opset17:nncf-static-int8:transformer:arxiv-sample:{CALIBRATION_SIZE}:seed{CALIBRATION_SEED}"
+MIN_COSINE = fast_encoder.MIN_COSINE
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "arxiv-sample.jsonl.gz"
+_SUFFIXES = (".json", ".bin", ".xml")  # copied in this order: the .xml last, its presence means complete
+
+
+def available() -> bool:
+    """True when OpenVINO (inference), NNCF (quantization) and onnx (export) are installed."""
+    return all(importlib.util.find_spec(name) is not None for name in ("openvino", "nncf", "onnx"))
+
+
+def fingerprint(base_fingerprint: str) -> str:
+    """Differs from the fp32 and the onnx-int8 fingerprints: an index says which model built it."""
+    return hashlib.sha256(f"{base_fingerprint}:{_RECIPE}".encode()).hexdigest()[:16]
+
+
+def artifact_path(model_path: str, base_fingerprint: str, cache_dir: Path) -> Path:
+    return Path(cache_dir) / f"{Path(model_path).name}-{fingerprint(base_fingerprint)}-{VARIANT}.xml"
+
+
+def calibration_texts(
+    path: Path = SAMPLE, n: int = CALIBRATION_SIZE, seed: int = CALIBRATION_SEED
+) -> list[str]:
+    """A fixed random subset of real arXiv records (Kaggle schema, gzipped JSON lines): title + abstract."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: calibration abstracts for the OpenVINO int8 build are missing")
+    texts = []
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                rec = json.loads(line)
+                text = " ".join(f"{rec.get('title') or ''}. {rec.get('abstract') or ''}".split())
+                if len(text) > 40:
+                    texts.append(text)
+    picked = np.random.default_rng(seed).permutation(len(texts))[:n]
+    return [texts[i] for i in sorted(picked)]
+
+
+def ensure_model(model_path: str, base_fingerprint: str, cache_dir: Path) -> Path:
+    """The quantized model (.xml + .bin + .json) under cache_dir, built atomically when missing."""
+    target = artifact_path(model_path, base_fingerprint, cache_dir)
+    if all(target.with_suffix(s).is_file() for s in _SUFFIXES):
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shared = fast_encoder.SHARED_CACHE / target.name
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
+        work = Path(tmp) / "model.xml"
+        if all(shared.with_suffix(s).is_file() for s in _SUFFIXES) and _matches(shared):
+            for suffix in _SUFFIXES:
+                shutil.copyfile(shared.with_suffix(suffix), work.with_suffix(suffix))
+        else:
+            _export_quantize(model_path, work)
+            cosine = fast_encoder.validate(OpenVinoEncoder(work, model_path, 256), model_path, 256)
+            meta = {"variant": VARIANT, "recipe": _RECIPE, "base_fingerprint": base_fingerprint,
+                    "sha256": _sha256(work.with_suffix(".bin")), "min_cosine_to_fp32": round(cosine, 5)}
+            work.with_suffix(".json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        for suffix in _SUFFIXES:
+            os.replace(work.with_suffix(suffix), target.with_suffix(suffix))
+    if target.parent.resolve() != fast_encoder.SHARED_CACHE.resolve() and not shared.is_file():
+        try:
+            ensure_copy(target, shared)
+        except OSError:
+            pass  # a read-only home directory only costs later homes a rebuild
+    return target
+
+
+def ensure_copy(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in _SUFFIXES:
+        b = dst.with_suffix(suffix)
+        tmp = b.with_name(f".{b.name}.{os.getpid()}.tmp")
+        shutil.copyfile(src.with_suffix(suffix), tmp)
+        os.replace(tmp, b)
+
+
+def _matches(xml: Path) -> bool:
+    meta = json.loads(xml.with_suffix(".json").read_text(encoding="utf-8"))
+    return meta.get("sha256") == _sha256(xml.with_suffix(".bin"))
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def is_valid(xml: Path) -> bool:
+    """The build's validation result: int8 vectors within MIN_COSINE of fp32 on fixed texts."""
+    meta = json.loads(xml.with_suffix(".json").read_text(encoding="utf-8"))
+    return float(meta.get("min_cosine_to_fp32", 0.0)) >= MIN_COSINE
+
+
+def _export_quantize(model_path: str, xml: Path) -> None:
+    import nncf
+    import openvino as ov
+    from tokenizers import Tokenizer
+
+    onnx_path = xml.with_name("fp32.onnx")
+    fast_encoder.export_fp32(model_path, onnx_path)
+    tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
+    tokenizer.enable_truncation(256)
+
+    def feeds(text: str) -> dict[str, np.ndarray]:
+        ids = np.asarray([tokenizer.encode(text).ids], dtype=np.int64)
+        return {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
+
+    data = [feeds(t) for t in calibration_texts()]
+    model = ov.Core().read_model(str(onnx_path))
+    quantized = nncf.quantize(
+        model, nncf.Dataset(data), model_type=nncf.ModelType.TRANSFORMER, subset_size=len(data),
+    )
+    ov.save_model(quantized, str(xml))  # weights already int8; no further fp16 compression
+    onnx_path.unlink(missing_ok=True)
+
+
+class OpenVinoEncoder:
+    """Mean-pooled, L2-normalised sentence vectors from the OpenVINO int8 model (same tokenizer, pooling)."""
+
+    def __init__(self, xml: Path, model_path: str, max_seq_length: int, threads: int | None = None) -> None:
+        import openvino as ov
+        from tokenizers import Tokenizer
+
+        config = {
+            "INFERENCE_NUM_THREADS": threads or max(1, len(os.sched_getaffinity(0))),
+            "PERFORMANCE_HINT": "LATENCY",
+        }
+        self.compiled = ov.Core().compile_model(str(xml), "CPU", config)
+        self.request = self.compiled.create_infer_request()
+        self.inputs = {i.get_any_name() for i in self.compiled.inputs}
+        self.tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_seq_length)
+        self.tokenizer.enable_padding()
+        self.dim = int(self.compiled.outputs[0].get_partial_shape()[-1].get_length())
+
+    def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = np.argsort([-len(t) for t in texts], kind="stable")  # similar lengths share a batch
+        for start in range(0, len(texts), batch_size):
+            rows = order[start : start + batch_size]
+            encoded = self.tokenizer.encode_batch([texts[i] for i in rows])
+            ids = np.asarray([e.ids for e in encoded], dtype=np.int64)
+            mask = np.asarray([e.attention_mask for e in encoded], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            hidden = self.request.infer({k: v for k, v in feeds.items() if k in self.inputs})[0]
+            out[rows] = fast_encoder.mean_pool(hidden, mask)
+        return out

@@ -1,0 +1,96 @@
+"""The opt-in OpenVINO static int8 backend: selection, missing packages, cosine gate, distinct fingerprints."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from paperkg.index import encoder as enc
+from paperkg.index import fast_encoder, openvino_encoder
+from paperkg.index.encoder import EncoderSpec, resolve_backend, spec_from_settings
+from paperkg.settings import load_settings
+from pydantic import ValidationError
+
+
+@pytest.mark.parametrize(
+    ("requested", "device", "fast", "expected"),
+    [
+        ("openvino-int8", "cpu", True, "openvino-int8"),
+        ("openvino-int8", "cuda", True, "torch"),  # GPU: fp16 torch, never a CPU int8 path
+        ("auto", "cpu", True, "onnx-int8"),  # opt-in only: slower than onnx-int8 on AVX2 without VNNI
+    ],
+)
+def test_resolve_backend(requested: str, device: str, fast: bool, expected: str) -> None:
+    assert resolve_backend(requested, device, fast_available=fast) == expected  # type: ignore[arg-type]
+
+
+def test_openvino_requested_without_packages_is_an_error(monkeypatch) -> None:
+    real = openvino_encoder.importlib.util.find_spec
+    monkeypatch.setattr(
+        openvino_encoder.importlib.util, "find_spec", lambda name: None if name == "nncf" else real(name)
+    )
+    assert not openvino_encoder.available()
+    with pytest.raises(ValueError, match="openvino nncf"):
+        resolve_backend("openvino-int8", "cpu")
+
+
+def test_settings_accept_the_backend_and_reject_others(tmp_path) -> None:
+    assert load_settings(tmp_path, encoder_backend="openvino-int8").encoder_backend == "openvino-int8"
+    with pytest.raises(ValidationError):
+        load_settings(tmp_path, encoder_backend="openvino-fp16")
+
+
+def test_fingerprints_are_distinct_per_backend(tmp_path) -> None:
+    model = enc.default_model_path()
+    prints = {b: EncoderSpec(model, "cpu", 256, b, str(tmp_path)).fingerprint for b in ("torch", *enc.FAST_BACKENDS)}
+    assert len(set(prints.values())) == 3
+    described = EncoderSpec(model, "cpu", 256, "openvino-int8", str(tmp_path)).describe()
+    assert described["encoder_backend"] == "openvino-int8"
+    assert described["model_fingerprint"] == openvino_encoder.fingerprint(enc.model_fingerprint(model))
+
+
+def _fake_build(cache: Path, model: str, cosine: float) -> Path:
+    xml = openvino_encoder.artifact_path(model, enc.model_fingerprint(model), cache)
+    xml.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in (".xml", ".bin"):
+        xml.with_suffix(suffix).write_bytes(b"not a model")
+    xml.with_suffix(".json").write_text(json.dumps({"min_cosine_to_fp32": cosine}), encoding="utf-8")
+    return xml
+
+
+def test_cosine_gate_refuses_a_bad_build(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(enc, "resolve_backend", lambda requested, device: requested)
+    xml = _fake_build(tmp_path / "models", enc.default_model_path(), cosine=0.9)
+    assert not openvino_encoder.is_valid(xml)
+    # the artifact is present, so ensure_model must not rebuild it, and the gate must refuse it
+    with pytest.raises(ValueError, match="failed validation"):
+        spec_from_settings(load_settings(tmp_path, device="cpu", encoder_backend="openvino-int8"))
+
+
+def test_cosine_gate_accepts_a_good_build(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(enc, "resolve_backend", lambda requested, device: requested)
+    _fake_build(tmp_path / "models", enc.default_model_path(), cosine=0.995)
+    spec = spec_from_settings(load_settings(tmp_path, device="cpu", encoder_backend="openvino-int8"))
+    assert spec.backend == "openvino-int8"
+    assert fast_encoder.MIN_COSINE == openvino_encoder.MIN_COSINE
+
+
+def test_calibration_uses_real_distinct_abstracts() -> None:
+    texts = openvino_encoder.calibration_texts()
+    assert len(texts) == openvino_encoder.CALIBRATION_SIZE == len(set(texts))
+    assert texts == openvino_encoder.calibration_texts()  # fixed subset: the recipe names it
+    assert all(len(t.split()) >= 15 for t in texts)  # title + abstract, not titles alone
+
+
+@pytest.mark.slow
+def test_build_validates_against_fp32(tmp_path) -> None:  # about 2 minutes of CPU on 2 cores
+    if not openvino_encoder.available():
+        pytest.skip("openvino/nncf not installed")
+    model = enc.default_model_path()
+    xml = openvino_encoder.ensure_model(model, enc.model_fingerprint(model), tmp_path)
+    assert openvino_encoder.is_valid(xml)
+    vectors = openvino_encoder.OpenVinoEncoder(xml, model, 256).encode(["a", "graph neural networks", "b" * 3000])
+    assert vectors.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
