@@ -1,15 +1,16 @@
-"""Scale-out ingest on Ray Data: parse and embed JSON-lines dumps on a cluster, write shards, merge them
+"""Scale-out ingest on Ray Data: parse, tag and embed JSON-lines dumps on a cluster, write shards, merge them
 locally.
 
     paperkg ingest --ray [--address ray://head:10001] dump.jsonl.gz
 
 Ray runs the CPU-heavy, embarrassingly parallel stages (`map_batches`): JSON parsing into paper records,
-then embedding with the same encoder spec as the single-process path (the int8 ONNX model on CPU workers,
-fp16 torch on GPU workers). Each block is written as a Parquet shard under `HOME/shards/<run>/`. The driver
-then merges the shards in order: papers into the SQLite catalog (the single writer, in batched
-transactions), and the vectors of new or changed papers into the FAISS index. Tagging, the graph and BM25
-run afterwards on the driver exactly as in `run_ingest`, so the result equals the single-process run. Inputs
-that are not JSON lines (OAI-PMH XML, PDFs) go through the single-process reader.
+SciERC tagging of title + abstract (one tagger per actor), then embedding with the same encoder spec as the
+single-process path (the int8 ONNX model on CPU workers, fp16 torch on GPU workers). Each block is written as
+a Parquet shard under `HOME/shards/<run>/`. The driver then merges the shards in order: papers into the
+SQLite catalog (the single writer, in batched transactions), the tagger's mentions and relations of new or
+changed papers, and their vectors into the FAISS index. The graph and BM25 run afterwards on the driver
+exactly as in `run_ingest` (which finds nothing left to tag or embed), so the result equals the
+single-process run. Inputs that are not JSON lines (OAI-PMH XML, PDFs) go through the single-process reader.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -31,6 +33,7 @@ from paperkg.settings import Settings
 
 DENSE = "dense"
 EMBED_BATCH = 256
+TAG_BATCH = 32
 
 
 def parse_batch(batch: dict[str, np.ndarray]) -> dict[str, list[Any]]:
@@ -60,7 +63,34 @@ class Embedder:
         vectors = np.zeros((len(texts), self.encoder.dim), dtype=np.float32)
         if rows:
             vectors[rows] = self.encoder.encode([texts[i] for i in rows], batch_size=self.batch_size)
-        return {**{k: batch[k] for k in ("paper", "error", "excerpt")}, "vector": list(vectors)}
+        keep = [k for k in ("paper", "error", "excerpt", "tags") if k in batch]
+        return {**{k: batch[k] for k in keep}, "vector": list(vectors)}
+
+
+class Tagging:
+    """A Ray actor holding one SciERC tagger; adds a `tags` column: the TagResult as JSON (empty without text)."""
+
+    def __init__(self, model_dir: str | None, batch_size: int) -> None:
+        from paperkg.graph.tagger.inference import get_tagger
+
+        self.tagger = get_tagger(model_dir)
+        self.batch_size = batch_size
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, Any]:
+        texts = [str(t) for t in batch["text"]]
+        rows = [i for i, t in enumerate(texts) if t]
+        tags = [""] * len(texts)
+        if rows:
+            results = self.tagger.tag_texts([texts[i] for i in rows], batch_size=self.batch_size)
+            for i, result in zip(rows, results, strict=True):
+                tags[i] = json.dumps(
+                    {
+                        "model": self.tagger.version,
+                        "mentions": [asdict(m) for m in result.mentions],
+                        "relations": [asdict(r) for r in result.relations],
+                    }
+                )
+        return {**{k: batch[k] for k in batch}, "tags": tags}
 
 
 def _is_jsonl(path: Path) -> bool:
@@ -69,9 +99,16 @@ def _is_jsonl(path: Path) -> bool:
 
 
 def run_shards(
-    files: list[Path], out_dir: Path, spec: EncoderSpec | None, *, address: str | None, workers: int | None
+    files: list[Path],
+    out_dir: Path,
+    spec: EncoderSpec | None,
+    *,
+    address: str | None,
+    workers: int | None,
+    tag: bool = False,
+    tagger_model: str | None = None,
 ) -> list[Path]:
-    """The Ray Data pipeline: read lines -> parse -> (embed) -> Parquet shards, in input order."""
+    """The Ray Data pipeline: read lines -> parse -> (tag) -> (embed) -> Parquet shards, in input order."""
     import ray
 
     if not ray.is_initialized():
@@ -90,8 +127,16 @@ def run_shards(
         datasets.append(ray.data.read_text([str(f) for f in gz], arrow_open_stream_args=args))
     ds = datasets[0] if len(datasets) == 1 else datasets[0].union(*datasets[1:])
     ds = ds.map_batches(parse_batch, batch_format="numpy", batch_size=2048)
+    concurrency = workers or max(1, int(ray.cluster_resources().get("CPU", 1)) // 2)
+    if tag:
+        ds = ds.map_batches(
+            Tagging,
+            fn_constructor_args=(tagger_model, TAG_BATCH),
+            batch_size=512,
+            batch_format="numpy",
+            concurrency=concurrency,
+        )
     if spec is not None:
-        concurrency = workers or max(1, int(ray.cluster_resources().get("CPU", 1)) // 2)
         gpu = 1 if spec.device == "cuda" else 0
         ds = ds.map_batches(
             Embedder,
@@ -107,12 +152,14 @@ def run_shards(
 
 
 def merge_shards(
-    catalog: Catalog, settings: Settings, shards: list[Path], *, embedded: bool
+    catalog: Catalog, settings: Settings, shards: list[Path], *, embedded: bool, tagged: bool = False
 ) -> dict[str, int]:
-    """Shards -> catalog (batched transactions), then their vectors -> FAISS for new or changed papers."""
+    """Shards -> catalog (batched transactions), then tags and vectors of new or changed papers."""
     import pyarrow.parquet as pq
 
-    counts = {"new": 0, "updated": 0, "unchanged": 0, "quarantined": 0, "embedded_by_ray": 0}
+    counts = {
+        "new": 0, "updated": 0, "unchanged": 0, "quarantined": 0, "embedded_by_ray": 0, "tagged_by_ray": 0
+    }
     for shard in shards:
         table = pq.read_table(shard, columns=["paper", "error", "excerpt"]).to_pydict()
         papers = [Paper(**json.loads(p)) for p in table["paper"] if p]
@@ -127,9 +174,46 @@ def merge_shards(
         counts["new"] += c.new
         counts["updated"] += c.updated
         counts["unchanged"] += c.unchanged
+    if tagged:
+        counts["tagged_by_ray"] = _merge_tags(catalog, shards)
     if embedded:
         counts["embedded_by_ray"] = _merge_vectors(catalog, settings, shards)
     return counts
+
+
+def _merge_tags(catalog: Catalog, shards: list[Path]) -> int:
+    """Mentions and relations from the shards for papers that need tagging, when tagged from the same content
+    (a record repeated in the dump with other content is left to the driver's `tag_pending`)."""
+    import pyarrow.parquet as pq
+
+    wanted = set(catalog.tag_diff())
+    done = 0
+    for shard in shards:
+        table = pq.read_table(shard, columns=["paper", "tags"]).to_pydict()
+        rows = []
+        for paper_json, tags in zip(table["paper"], table["tags"], strict=True):
+            if not paper_json or not tags:
+                continue
+            paper = Paper(**json.loads(paper_json))
+            pk = catalog.paper_pk(paper.id)
+            if pk in wanted:
+                rows.append((pk, paper.content_hash(), json.loads(tags)))
+        if not rows:
+            continue
+        current = catalog.hashes([pk for pk, _h, _t in rows])
+        with catalog.transaction():
+            for pk, content_hash, tags in rows:
+                if pk in wanted and current.get(pk) == content_hash:
+                    wanted.discard(pk)
+                    catalog.replace_annotations(
+                        pk,
+                        content_hash,
+                        tags["model"],
+                        [SimpleNamespace(**m) for m in tags["mentions"]],
+                        [SimpleNamespace(**r) for r in tags["relations"]],
+                    )
+                    done += 1
+    return done
 
 
 def _merge_vectors(catalog: Catalog, settings: Settings, shards: list[Path]) -> int:
@@ -201,11 +285,15 @@ def ray_ingest(
     ray_files = [f for f in files if _is_jsonl(f)]
     other = [f for f in files if f not in ray_files]
     spec = spec_from_settings(settings) if index else None
+    use_tagger = settings.tagger if tagger is None else tagger
     run_dir = settings.home / "shards" / time.strftime("run-%Y%m%dT%H%M%S")
     counts: dict[str, int] = {}
     if ray_files:
-        shards = run_shards(ray_files, run_dir, spec, address=address, workers=workers)
-        counts = merge_shards(catalog, settings, shards, embedded=spec is not None)
+        shards = run_shards(
+            ray_files, run_dir, spec, address=address, workers=workers, tag=use_tagger,
+            tagger_model=settings.tagger_model,
+        )
+        counts = merge_shards(catalog, settings, shards, embedded=spec is not None, tagged=use_tagger)
         with catalog.transaction():
             for f in ray_files:
                 st = f.stat()
@@ -223,6 +311,7 @@ def ray_ingest(
         **summary,
         "ray_files": len(ray_files),
         "embedded_by_ray": counts.get("embedded_by_ray", 0),
+        "tagged_by_ray": counts.get("tagged_by_ray", 0),
         "ray_seconds": round(time.perf_counter() - started, 2),
     }
     return rest
