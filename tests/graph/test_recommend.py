@@ -128,3 +128,20 @@ def test_related_with_the_real_dense_index(small_home, tmp_path):
     assert len(recs) == 5 and seed not in [r.id for r in recs]
     assert all(r.explanation.vector_similarity is not None and r.explanation.note is None for r in recs)
     assert recs[0].explanation.vector_similarity >= 0.3
+
+
+def test_citation_explanations_name_the_shared_references(built):
+    """Bibliographic coupling: two papers citing the same arXiv paper and the same DOI say so, both ways."""
+    catalog, settings, kg = built
+    from paperkg.graph.recommend import citation_links
+
+    a, b = kg.paper_row_by_id("2101.00005"), kg.paper_row_by_id("2101.00006")
+    links = citation_links(kg, a, b)
+    assert "both cite 2101.00001" in links and "both cite doi:10.1000/shared-ref" in links
+    assert sorted(citation_links(kg, b, a)) == sorted(links)
+    assert not any("cites the seed" in s or s.startswith("the seed cites") for s in links)
+    # co-citation: the seed is cited by both 00005 and 00006, the astrophysics paper by nobody
+    seed, astro = kg.paper_row_by_id("2101.00001"), kg.paper_row_by_id("2101.00007")
+    assert citation_links(kg, seed, astro) == []
+    recs = {r.id: r for r in related(catalog, settings, "2101.00005", k=5)}
+    assert "both cite 2101.00001" in recs["2101.00006"].explanation.citations
