@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from paperkg.graph.tagger.model import Features
 
@@ -31,6 +32,52 @@ def enumerate_spans(feats: list[Features], offsets: list[int], max_width: int) -
         torch.tensor(ends, dtype=torch.long),
         torch.tensor(widths, dtype=torch.long),
         where,
+    )
+
+
+@dataclass(slots=True)
+class SpanIndex:
+    """`SpanBatch` as arrays (inference): same spans in the same order, `where` an (n, 4) int array."""
+
+    starts: torch.Tensor
+    ends: torch.Tensor
+    widths: torch.Tensor
+    where: np.ndarray
+
+
+def span_index(feats: list[Features], offsets: list[int], max_width: int) -> SpanIndex:
+    """Vectorised `enumerate_spans`: every span of up to max_width words inside a sentence, start-major."""
+    cols: list[list[np.ndarray]] = [[], [], [], [], [], [], []]
+    step = np.arange(max_width)
+    for d, (f, off) in enumerate(zip(feats, offsets, strict=True)):
+        first, last = np.asarray(f.first, dtype=np.int64), np.asarray(f.last, dtype=np.int64)
+        for s, (a, b) in enumerate(f.sentence_bounds):
+            if b <= a:
+                continue
+            i = np.repeat(np.arange(a, b), max_width)
+            j = i + np.tile(step, b - a)
+            keep = j < b
+            i, j = i[keep], j[keep]
+            for col, v in zip(
+                cols,
+                (
+                    off + first[i],
+                    off + last[j],
+                    j - i + 1,
+                    np.full_like(i, d),
+                    np.full_like(i, s),
+                    i - a,
+                    j - a,
+                ),
+                strict=True,
+            ):
+                col.append(v)
+    flat = [np.concatenate(c) if c else np.zeros(0, dtype=np.int64) for c in cols]
+    return SpanIndex(
+        torch.from_numpy(flat[0]),
+        torch.from_numpy(flat[1]),
+        torch.from_numpy(flat[2]),
+        np.stack(flat[3:], axis=1),
     )
 
 

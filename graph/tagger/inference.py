@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from paperkg.graph.tagger.artifact import load_artifact
-from paperkg.graph.tagger.batching import build_pairs, enumerate_spans
+from paperkg.graph.tagger.batching import build_pairs, span_index
 from paperkg.graph.tagger.data import ENTITY_TYPES, RELATION_TYPES
-from paperkg.graph.tagger.model import SpanRelModel, featurize
+from paperkg.graph.tagger.model import EncoderFn, SpanRelModel, featurize
+
+log = logging.getLogger(__name__)
+
+# encoder backends: "torch" is the exact fp32 network; "onnx-int8" the same fine-tuned encoder exported to
+# ONNX with int8 weights (built locally, see fast_encoder.py); "auto" takes onnx-int8 when onnx and
+# onnxruntime are installed and the build passes its check, else torch. Chosen per call or by
+# $PAPERKG_TAGGER_BACKEND.
+BACKENDS = ("auto", "torch", "onnx-int8")
+BACKEND_ENV = "PAPERKG_TAGGER_BACKEND"
+# padded pieces per encoder call: windows are sorted by length and grouped up to this budget. The int8 ONNX
+# session is fastest one abstract at a time (no padding at all); torch gains from small groups.
+MAX_TOKENS = {"torch": 4096, "onnx-int8": 512}
 
 # spans and pairs are formed within a sentence; a run-on "sentence" (no punctuation) is cut into pieces
 # of this many words so the number of pairs stays bounded (the encoder still sees the whole text)
@@ -88,17 +102,48 @@ class Encoded:
 class Tagger:
     """Entity and relation extraction with a loaded artifact. Thread-safe for inference."""
 
-    def __init__(self, model: SpanRelModel, tokenizer, config: dict) -> None:
+    def __init__(
+        self,
+        model: SpanRelModel,
+        tokenizer,
+        config: dict,
+        *,
+        run: EncoderFn | None = None,
+        backend: str = "torch",
+    ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.config = config
-        self.version = str(config.get("version", "unknown"))
+        self.backend = backend  # "torch" (exact fp32) or "onnx-int8" (then `run` is the ONNX session)
+        self._run = run
+        self.max_tokens = MAX_TOKENS.get(backend, MAX_TOKENS["torch"])
+        version = str(config.get("version", "unknown"))
+        self.version = version if backend == "torch" else f"{version}+{backend}"
         self._lock = threading.Lock()
         self._nlp = None
 
     @classmethod
-    def load(cls, model_dir: Path | str | None = None) -> Tagger:
-        return cls(*load_artifact(model_dir))
+    def load(cls, model_dir: Path | str | None = None, *, backend: str | None = None) -> Tagger:
+        """Load an artifact; backend None reads $PAPERKG_TAGGER_BACKEND (default "auto")."""
+        choice = resolve_backend(backend)
+        model, tokenizer, config = load_artifact(model_dir)
+        if choice == "torch":
+            return cls(model, tokenizer, config)
+        from paperkg.graph.tagger import fast_encoder
+
+        try:
+            if not fast_encoder.available():
+                raise RuntimeError("onnx and onnxruntime are not installed (pip install 'paperkg[fast]')")
+            path = fast_encoder.ensure_model(model.encoder, tokenizer, config)
+            if not fast_encoder.is_valid(path):
+                raise RuntimeError(f"{path} strays from the fp32 encoder beyond the accepted cosine")
+            run = fast_encoder.OnnxEncoder(path)
+        except Exception as exc:
+            if choice == "onnx-int8":
+                raise RuntimeError(f"tagger backend onnx-int8 unavailable: {exc}") from exc
+            log.warning("tagger: int8 ONNX encoder unavailable (%s); using the fp32 torch encoder", exc)
+            return cls(model, tokenizer, config)
+        return cls(model, tokenizer, config, run=run, backend="onnx-int8")
 
     # -- word level ----------------------------------------------------------------------------------------
     @property
@@ -111,11 +156,16 @@ class Tagger:
         self, docs: list[list[list[str]]], *, batch_size: int = 16
     ) -> list[list[SentencePrediction]]:
         """Predictions for documents given as sentences of words (sentence-local, inclusive word offsets)."""
-        out: list[list[SentencePrediction]] = []
+        out: list[list[SentencePrediction]] = [[] for _ in docs]
         bias = self.decoding
+        # documents of similar length share a batch (less padding); results go back in input order
+        order = sorted(range(len(docs)), key=lambda d: sum(len(w) + 1 for s in docs[d] for w in s))
         for i in range(0, len(docs), batch_size):
-            batch = docs[i : i + batch_size]
-            out.extend(self.decode(batch, self.encode_batch(batch), bias["ner_bias"], bias["rel_bias"]))
+            rows = order[i : i + batch_size]
+            batch = [docs[d] for d in rows]
+            preds = self.decode(batch, self.encode_batch(batch), bias["ner_bias"], bias["rel_bias"])
+            for d, pred in zip(rows, preds, strict=True):
+                out[d] = pred
         return out
 
     @torch.inference_mode()
@@ -129,7 +179,7 @@ class Tagger:
             was_training = self.model.training
             self.model.eval()
             try:
-                tokens, offsets = self.model.encode(feats)
+                tokens, offsets = self.model.encode(feats, run=self._run, max_tokens=self.max_tokens)
             finally:
                 self.model.train(was_training)
         return Encoded(keep, feats, tokens, offsets)
@@ -151,22 +201,22 @@ class Tagger:
             was_training = model.training
             model.eval()
             try:
-                spans = enumerate_spans(feats, offsets, model.max_width)
-                vecs = model.span_repr(tokens, spans.starts, spans.ends, spans.widths)
-                logits = model.ner_logits(vecs)
+                spans = span_index(feats, offsets, model.max_width)
+                logits = model.ner_logits_from_tokens(tokens, spans.starts, spans.ends, spans.widths)
                 probs = logits.softmax(-1)
                 logits[:, 0] -= ner_bias
                 label = logits.argmax(-1)
-                score = probs.gather(1, label.unsqueeze(1)).squeeze(1)
+                hits = (label > 0).nonzero().flatten()
+                hit_labels = label[hits].tolist()
+                hit_scores = probs[hits, label[hits]].tolist()
                 found: list[list[list[tuple[int, int]]]] = [[[] for _ in f.sentence_bounds] for f in feats]
                 found_types: list[list[list[int]]] = [[[] for _ in f.sentence_bounds] for f in feats]
-                for k in (label > 0).nonzero().flatten().tolist():
-                    d, s, a, b = spans.where[k]
+                for (d, s, a, b), lab, sc in zip(
+                    spans.where[hits.numpy()].tolist(), hit_labels, hit_scores, strict=True
+                ):
                     found[d][s].append((a, b))
-                    found_types[d][s].append(int(label[k]))
-                    results[keep[d]][s].entities.append(
-                        (a, b, ENTITY_TYPES[int(label[k]) - 1], float(score[k]))
-                    )
+                    found_types[d][s].append(lab)
+                    results[keep[d]][s].entities.append((a, b, ENTITY_TYPES[lab - 1], sc))
                 # pairs grow quadratically: an untrained or confused model can predict hundreds of spans in
                 # a sentence, so only the best-scoring MAX_PAIR_ENTITIES of a sentence are paired
                 for d, sents in enumerate(found):
@@ -246,14 +296,22 @@ def split_words(doc) -> tuple[list[list[str]], list[list[int]], list[int]]:
     return words, tokens, sent_ids
 
 
-_CACHE: dict[str, Tagger] = {}
+def resolve_backend(backend: str | None = None) -> str:
+    """The requested encoder backend: the argument, else $PAPERKG_TAGGER_BACKEND, else "auto"."""
+    choice = (backend or os.environ.get(BACKEND_ENV) or "auto").strip().lower()
+    if choice not in BACKENDS:
+        raise ValueError(f"tagger backend {choice!r}: expected one of {', '.join(BACKENDS)}")
+    return choice
+
+
+_CACHE: dict[tuple[str, str], Tagger] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def get_tagger(model_dir: Path | str | None = None) -> Tagger:
-    """The tagger for model_dir (default: the shipped artifact), loaded once per process."""
-    key = str(Path(model_dir).resolve()) if model_dir else ""
+def get_tagger(model_dir: Path | str | None = None, *, backend: str | None = None) -> Tagger:
+    """The tagger for model_dir (default: the shipped artifact) and backend, loaded once per process."""
+    key = (str(Path(model_dir).resolve()) if model_dir else "", resolve_backend(backend))
     with _CACHE_LOCK:
         if key not in _CACHE:
-            _CACHE[key] = Tagger.load(model_dir)
+            _CACHE[key] = Tagger.load(model_dir, backend=key[1])
         return _CACHE[key]
