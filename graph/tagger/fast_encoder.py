@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +62,7 @@ def ensure_model(encoder: torch.nn.Module, tokenizer, config: dict, directory: P
     if target.is_file() and meta_path.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
+    log.warning("tagger: building the int8 ONNX encoder in %s (once per weights, ~30 s)", target.parent)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
         work = Path(tmp)
         _export_quantize(encoder, work)
@@ -107,7 +109,8 @@ def _export_quantize(encoder: torch.nn.Module, work: Path) -> None:
     names = ["input_ids", "attention_mask", "token_type_ids"]
     dummy = tuple(torch.ones(2, 16, dtype=torch.long) for _ in names)
     axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]}
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer notes about shape-dependent Python branches in transformers
         torch.onnx.export(
             Hidden(eager), dummy, str(work / "fp32.onnx"), input_names=names,
             output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17, dynamo=False,
