@@ -36,6 +36,15 @@ _VALIDATION_TEXTS = [
 SHARED_CACHE = Path(os.environ.get("PAPERKG_ENCODER_CACHE", Path.home() / ".cache" / "paperkg" / "encoders"))
 
 
+def cpu_threads() -> int:
+    """Threads for one inference session: OMP_NUM_THREADS when set (one API worker per core sets 1, so the
+    workers' thread pools do not compete), else every core this process may run on."""
+    env = os.environ.get("OMP_NUM_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    return max(1, len(os.sched_getaffinity(0)))
+
+
 def available() -> bool:
     """True when the optional fast-path packages (onnx, onnxruntime) are installed."""
     return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxruntime"))
@@ -171,7 +180,7 @@ class OnnxEncoder:
         from tokenizers import Tokenizer
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or max(1, len(os.sched_getaffinity(0)))
+        options.intra_op_num_threads = threads or cpu_threads()
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])

@@ -61,3 +61,16 @@ def test_manifest_tells_int8_from_fp32(tmp_path) -> None:
     assert fp32.describe()["model_fingerprint"] != int8.describe()["model_fingerprint"]
     assert int8.describe()["encoder_backend"] == "onnx-int8"
     assert "encoder_backend" not in fp32.describe()  # fp32 manifests stay as they were
+
+
+def test_inference_threads_follow_omp_num_threads(monkeypatch) -> None:
+    """One API worker per core runs with OMP_NUM_THREADS=1: its ONNX session must not start a 2-thread pool."""
+    import os
+
+    from paperkg.index.fast_encoder import cpu_threads
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert cpu_threads() == 1
+    for bad in ("", "0", "two"):
+        monkeypatch.setenv("OMP_NUM_THREADS", bad)
+        assert cpu_threads() == max(1, len(os.sched_getaffinity(0)))
