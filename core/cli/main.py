@@ -281,6 +281,10 @@ def serve_cmd(
 
     settings = settings_for(home)
     os.environ["PAPERKG_HOME"] = str(settings.home)
+    if workers > 1:  # share the cores between worker processes instead of every worker using all of them
+        share = str(max(1, len(os.sched_getaffinity(0)) // workers))
+        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            os.environ.setdefault(var, share)
     uvicorn.run("paperkg.api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
