@@ -150,19 +150,21 @@ class SpanRelModel(nn.Module):
             return hidden[index[:, 0], index[:, 1]], offsets
         # length-sorted groups: rows of similar length share a padded batch
         order = sorted(range(len(rows)), key=lambda r: len(rows[r]))
-        out = torch.zeros(len(rows), max(len(r) for r in rows), cfg.hidden_size)
+        per_row: list[torch.Tensor] = [torch.zeros(0)] * len(rows)
         group: list[int] = []
         for r in [*order, None]:
             if group and (r is None or len(rows[r]) * (len(group) + 1) > max_tokens):
                 hidden = forward(*_pad([rows[g] for g in group], pad_id))
                 for k, g in enumerate(group):
-                    out[g, : len(rows[g])] = hidden[k, : len(rows[g])]
+                    per_row[g] = hidden[k, : len(rows[g])]
                 group = []
             if r is not None:
                 group.append(r)
         if index is None or not len(index):
-            return out.new_zeros(0, out.shape[-1]), offsets
-        return out[index[:, 0], index[:, 1]], offsets
+            return torch.zeros(0, cfg.hidden_size), offsets
+        # rows laid end to end: a (row, position) pick is row_start[row] + position
+        row_start = torch.tensor([0, *np.cumsum([len(r) for r in rows])[:-1].tolist()], dtype=torch.long)
+        return torch.cat(per_row).index_select(0, row_start[index[:, 0]] + index[:, 1]), offsets
 
     def _forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
@@ -176,7 +178,12 @@ class SpanRelModel(nn.Module):
         return self.ner(span_vecs)
 
     def ner_logits_from_tokens(
-        self, tokens: torch.Tensor, starts: torch.Tensor, ends: torch.Tensor, widths: torch.Tensor
+        self,
+        tokens: torch.Tensor,
+        starts: torch.Tensor,
+        ends: torch.Tensor,
+        widths: torch.Tensor,
+        chunk: int = 8192,
     ) -> torch.Tensor:
         """`ner_logits(span_repr(...))` in eval mode without building span vectors: the first layer is linear
         in `[start; end; width]`, so it is applied once per piece and per width and summed per span
@@ -187,8 +194,15 @@ class SpanRelModel(nn.Module):
         by_start = tokens @ w_start.T
         by_end = torch.addmm(first.bias, tokens, w_end.T)
         by_width = self.width_emb.weight @ w_width.T
-        hidden = by_start[starts] + by_end[ends] + by_width[widths.clamp(max=self.max_width + 1)]
-        return last(act(hidden))
+        widths = widths.clamp(max=self.max_width + 1)
+        out = tokens.new_empty(len(starts), last.out_features)
+        for a in range(0, len(starts), chunk):  # chunks stay in cache; the whole span x hidden matrix would not
+            b = a + chunk
+            hidden = by_start.index_select(0, starts[a:b])
+            hidden += by_end.index_select(0, ends[a:b])
+            hidden += by_width.index_select(0, widths[a:b])
+            out[a:b] = last(act(hidden))
+        return out
 
     def rel_logits(
         self,

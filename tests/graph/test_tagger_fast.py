@@ -85,7 +85,8 @@ def test_factored_span_head_equals_span_vectors_then_mlp(exact):
         spans = enumerate_spans(feats, offsets, model.max_width)
         ref = model.ner_logits(model.span_repr(tokens, spans.starts, spans.ends, spans.widths))
         got = model.ner_logits_from_tokens(tokens, spans.starts, spans.ends, spans.widths)
-    assert torch.allclose(ref, got, atol=1e-4)
+        chunked = model.ner_logits_from_tokens(tokens, spans.starts, spans.ends, spans.widths, chunk=37)
+    assert torch.allclose(ref, got, atol=1e-4) and torch.allclose(got, chunked, atol=1e-5)
     assert torch.equal(ref.argmax(-1), got.argmax(-1))
 
 
