@@ -85,12 +85,15 @@ def test_calibration_uses_real_distinct_abstracts() -> None:
 
 
 @pytest.mark.slow
-def test_build_validates_against_fp32(tmp_path) -> None:  # about 2 minutes of CPU on 2 cores
+def test_build_validates_against_fp32(tmp_path, monkeypatch) -> None:  # about 2 minutes of CPU on 2 cores
     if not openvino_encoder.available():
         pytest.skip("openvino/nncf not installed")
+    monkeypatch.setattr(fast_encoder, "SHARED_CACHE", tmp_path / "shared")  # a real build, not a cached copy
     model = enc.default_model_path()
-    xml = openvino_encoder.ensure_model(model, enc.model_fingerprint(model), tmp_path)
+    xml = openvino_encoder.ensure_model(model, enc.model_fingerprint(model), tmp_path / "home")
     assert openvino_encoder.is_valid(xml)
+    assert all((tmp_path / "shared" / xml.name).with_suffix(s).is_file() for s in (".xml", ".bin", ".json"))
+    assert not list((tmp_path / "home").glob(".build-*"))  # the temporary build folder is gone
     vectors = openvino_encoder.OpenVinoEncoder(xml, model, 256).encode(["a", "graph neural networks", "b" * 3000])
     assert vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
