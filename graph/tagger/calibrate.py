@@ -38,7 +38,7 @@ def tune_biases(tagger: Tagger, docs: list[Document], *, batch_size: int = 16) -
 
 def calibrate_artifact(model_dir: Path, dev_docs: list[Document]) -> dict:
     """Tune the decoding biases of a saved artifact on dev; record them and the dev scores in its config."""
-    tagger = Tagger.load(model_dir)
+    tagger = Tagger.load(model_dir, backend="torch")  # biases are tuned on the exact fp32 network
     before = score_documents(
         dev_docs, tagger.predict_sentences([[s.words for s in d.sentences] for d in dev_docs])
     ).summary()
