@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -75,6 +76,10 @@ def shared_index(root: Path, load: Callable[[], T]) -> T:
             return cached[1]  # type: ignore[return-value]
         index = load()
         _SHARED[str(root)] = (version, index)
+        # the loaded index holds ~10^5 long-lived Python objects (BM25 vocabulary, ids); move them out of the
+        # garbage collector's view so full collections stop rescanning them during requests (~170 ms each)
+        gc.collect()
+        gc.freeze()
         return index
 
 
