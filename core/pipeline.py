@@ -63,4 +63,8 @@ def run_tagger(catalog: Catalog, settings: Settings, *, progress: bool = True) -
     """Tag every new or changed paper (no-op when all are tagged)."""
     from paperkg.graph.tagger import tag_pending
 
-    return dict(tag_pending(catalog, model_dir=settings.tagger_model, progress=progress))
+    return dict(
+        tag_pending(
+            catalog, model_dir=settings.tagger_model, progress=progress, backend=settings.tagger_backend
+        )
+    )

@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     candidates: int = Field(default=100, ge=10, le=10_000, description="per-retriever depth before fusion")
     tagger: bool = True
     tagger_model: str | None = None
+    tagger_backend: Literal["auto", "torch", "onnx-int8"] = Field(
+        default="auto", description="tagger encoder: auto = int8 ONNX when installed (2.5x), torch = exact fp32"
+    )
     api_key: str | None = Field(default=None, description="required for write endpoints when set")
     cors_origins: list[str] = Field(default_factory=list)
     api_threads: int = Field(

@@ -70,10 +70,10 @@ class Embedder:
 class Tagging:
     """A Ray actor holding one SciERC tagger; adds a `tags` column: the TagResult as JSON (empty without text)."""
 
-    def __init__(self, model_dir: str | None, batch_size: int) -> None:
+    def __init__(self, model_dir: str | None, batch_size: int, backend: str | None = None) -> None:
         from paperkg.graph.tagger.inference import get_tagger
 
-        self.tagger = get_tagger(model_dir)
+        self.tagger = get_tagger(model_dir, backend=backend)
         self.batch_size = batch_size
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, Any]:
@@ -107,6 +107,7 @@ def run_shards(
     workers: int | None,
     tag: bool = False,
     tagger_model: str | None = None,
+    tagger_backend: str | None = None,
 ) -> list[Path]:
     """The Ray Data pipeline: read lines -> parse -> (tag) -> (embed) -> Parquet shards, in input order."""
     import ray
@@ -131,7 +132,7 @@ def run_shards(
     if tag:
         ds = ds.map_batches(
             Tagging,
-            fn_constructor_args=(tagger_model, TAG_BATCH),
+            fn_constructor_args=(tagger_model, TAG_BATCH, tagger_backend),
             batch_size=512,
             batch_format="numpy",
             concurrency=concurrency,
@@ -291,7 +292,7 @@ def ray_ingest(
     if ray_files:
         shards = run_shards(
             ray_files, run_dir, spec, address=address, workers=workers, tag=use_tagger,
-            tagger_model=settings.tagger_model,
+            tagger_model=settings.tagger_model, tagger_backend=settings.tagger_backend,
         )
         counts = merge_shards(catalog, settings, shards, embedded=spec is not None, tagged=use_tagger)
         with catalog.transaction():
