@@ -52,7 +52,21 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     # sync endpoints run in anyio's thread pool (40 threads by default); a few threads serve CPU-bound search
     # in arrival order: 300+ req/s at 100k papers with p99 in milliseconds instead of seconds (bench_load.py)
     anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().api_threads
+    await anyio.to_thread.run_sync(preload)
     yield
+
+
+def preload() -> None:
+    """Load the published indexes and the query encoder before serving, so a worker's first requests do not
+    wait seconds for them (with several workers, whichever received no early request stalled its first
+    clients). A home without indexes yet is fine: endpoints answer 409 until `paperkg ingest` builds them."""
+    searcher = get_searcher()
+    for part in ("dense", "lexical"):
+        try:
+            getattr(searcher, part)
+        except PaperkgError:  # no index yet, or built with another model: requests will say so (409)
+            return
+    searcher.embed(["paperkg"])
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
