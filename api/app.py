@@ -125,7 +125,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/search", response_model=SearchResponse, responses=ERRORS)
     def search(
-        searcher: Annotated[Searcher, Depends(get_searcher)],
         q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="free-text query")],
         k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
         mode: Literal["hybrid", "dense", "lexical"] = "hybrid",
@@ -136,6 +135,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ) -> SearchResponse:
         if not q.strip():
             raise RequestValidationError([{"loc": ("query", "q"), "msg": "query is blank", "type": "value_error"}])
+        # resolved here, not as a dependency: a sync dependency is one more hop through the thread pool per request
+        searcher = get_searcher()
         hits = searcher.search(
             q, k=k, mode=mode, category=category, since=since, offset=offset, passages=passages
         )
