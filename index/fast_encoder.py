@@ -75,7 +75,7 @@ def ensure_model(model_path: str, base_fingerprint: str, cache_dir: Path) -> Pat
             _export_quantize(model_path, work)
             cosine = validate(OnnxEncoder(work / "model.onnx", model_path, 256, threads=1), model_path, 256)
             meta = {"variant": VARIANT, "recipe": _RECIPE, "base_fingerprint": base_fingerprint,
-                    "sha256": _sha256(work / "model.onnx"), "min_cosine_to_fp32": round(cosine, 5)}
+                    "sha256": file_sha256(work / "model.onnx"), "min_cosine_to_fp32": round(cosine, 5)}
             (work / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         os.replace(work / "meta.json", target.with_suffix(".json"))
         os.replace(work / "model.onnx", target)  # the model last: its presence means the pair is complete
@@ -89,15 +89,17 @@ def ensure_model(model_path: str, base_fingerprint: str, cache_dir: Path) -> Pat
 
 def _matches(path: Path) -> bool:
     meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-    return meta.get("sha256") == _sha256(path)
+    return meta.get("sha256") == file_sha256(path)
 
 
-def ensure_copy(src: Path, dst: Path) -> None:
-    """Copy a model and its meta file atomically (meta first, model last)."""
+def ensure_copy(src: Path, dst: Path, suffixes: tuple[str, ...] = (".json", ".onnx")) -> None:
+    """Copy a model's files atomically, one per suffix in order: the meta file first, the model file last
+    (its presence means the set is complete)."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    for a, b in ((src.with_suffix(".json"), dst.with_suffix(".json")), (src, dst)):
+    for suffix in suffixes:
+        b = dst.with_suffix(suffix)
         tmp = b.with_name(f".{b.name}.{os.getpid()}.tmp")
-        shutil.copyfile(a, tmp)
+        shutil.copyfile(src.with_suffix(suffix), tmp)
         os.replace(tmp, b)
 
 
@@ -107,7 +109,7 @@ def is_valid(onnx_path: Path) -> bool:
     return float(meta.get("min_cosine_to_fp32", 0.0)) >= MIN_COSINE
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):

@@ -82,38 +82,22 @@ def ensure_model(model_path: str, base_fingerprint: str, cache_dir: Path) -> Pat
             _export_quantize(model_path, work)
             cosine = fast_encoder.validate(OpenVinoEncoder(work, model_path, 256), model_path, 256)
             meta = {"variant": VARIANT, "recipe": _RECIPE, "base_fingerprint": base_fingerprint,
-                    "sha256": _sha256(work.with_suffix(".bin")), "min_cosine_to_fp32": round(cosine, 5)}
+                    "sha256": fast_encoder.file_sha256(work.with_suffix(".bin")),
+                    "min_cosine_to_fp32": round(cosine, 5)}
             work.with_suffix(".json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         for suffix in _SUFFIXES:
             os.replace(work.with_suffix(suffix), target.with_suffix(suffix))
     if target.parent.resolve() != fast_encoder.SHARED_CACHE.resolve() and not shared.is_file():
         try:
-            ensure_copy(target, shared)
+            fast_encoder.ensure_copy(target, shared, _SUFFIXES)
         except OSError:
             pass  # a read-only home directory only costs later homes a rebuild
     return target
 
 
-def ensure_copy(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in _SUFFIXES:
-        b = dst.with_suffix(suffix)
-        tmp = b.with_name(f".{b.name}.{os.getpid()}.tmp")
-        shutil.copyfile(src.with_suffix(suffix), tmp)
-        os.replace(tmp, b)
-
-
 def _matches(xml: Path) -> bool:
     meta = json.loads(xml.with_suffix(".json").read_text(encoding="utf-8"))
-    return meta.get("sha256") == _sha256(xml.with_suffix(".bin"))
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    return meta.get("sha256") == fast_encoder.file_sha256(xml.with_suffix(".bin"))
 
 
 def is_valid(xml: Path) -> bool:
