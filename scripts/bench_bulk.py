@@ -74,6 +74,17 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def sampled(count: int, seconds: float, records: int, **about: object) -> dict[str, object]:
+    """A stage timed on a sample: its rate, extrapolated to every record, and the process's peak RSS so far."""
+    return {
+        "seconds_sample": round(seconds, 1),
+        "per_s": round(count / seconds, 2),
+        "extrapolated_seconds": round(records * seconds / count),
+        **about,
+        "peak_rss_mib": round(rss_mib()),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--records", type=int, default=100_000)
@@ -133,13 +144,7 @@ def main() -> None:
         t = time.perf_counter()
         vectors = encoder.encode([s for _pk, s in sample], batch_size=settings.batch_size)
         dt = time.perf_counter() - t
-        stages["embed"] = {
-            "seconds_sample": round(dt, 1),
-            "per_s": round(len(sample) / dt, 2),
-            "extrapolated_seconds": round(args.records / (len(sample) / dt)),
-            "backend": spec.backend,
-            "peak_rss_mib": round(rss_mib()),
-        }
+        stages["embed"] = sampled(len(sample), dt, args.records, backend=spec.backend)
         t = time.perf_counter()
         dense = DenseIndex.empty(encoder.dim, spec.describe())
         dense.add([pk for pk, _ in sample], vectors)
@@ -153,13 +158,7 @@ def main() -> None:
             t = time.perf_counter()
             tagger.tag_texts(texts, batch_size=32)
             dt = time.perf_counter() - t
-            stages["tag"] = {
-                "seconds_sample": round(dt, 1),
-                "per_s": round(len(texts) / dt, 2),
-                "extrapolated_seconds": round(args.records / (len(texts) / dt)),
-                "model": tagger.version,
-                "peak_rss_mib": round(rss_mib()),
-            }
+            stages["tag"] = sampled(len(texts), dt, args.records, model=tagger.version)
     measured = stages["parse+catalog"]["seconds"] + stages["bm25"]["seconds"]
     extrapolated = stages["embed"]["extrapolated_seconds"] + stages.get("tag", {}).get("extrapolated_seconds", 0)
     report["total_without_graph_s"] = round(measured + extrapolated)
