@@ -50,7 +50,7 @@ def paper_out(p: Paper) -> PaperOut:
 @asynccontextmanager
 async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
     # sync endpoints run in anyio's thread pool (40 threads by default); a few threads serve CPU-bound search
-    # in arrival order: 300+ req/s at 100k papers with p99 in milliseconds instead of seconds (bench_load.py)
+    # in arrival order: 300+ req/s at 100k papers with p99 ~0.1 s instead of seconds (scripts/bench_load.py)
     anyio.to_thread.current_default_thread_limiter().total_tokens = get_settings().api_threads
     await anyio.to_thread.run_sync(preload)
     yield

@@ -98,23 +98,16 @@ class Searcher:
         self.catalog = catalog
         self.spec = spec_from_settings(settings)
         self._dense_root, self._lexical_root = dense_root(settings), lexical_root(settings)
-        self._dense: DenseIndex | None = None
-        self._lexical: LexicalIndex | None = None
         self._fulltext: FullText | None = None
 
     @property
     def dense(self) -> DenseIndex:
-        if self._dense is None:
-            root = self._dense_root
-            return shared_index(root, lambda: DenseIndex.load(root, self.spec.describe()))
-        return self._dense
+        """The published dense index, shared by the process (a newer published version is picked up)."""
+        return shared_index(self._dense_root, lambda: DenseIndex.load(self._dense_root, self.spec.describe()))
 
     @property
     def lexical(self) -> LexicalIndex:
-        if self._lexical is None:
-            root = self._lexical_root
-            return shared_index(root, lambda: LexicalIndex.load(root))
-        return self._lexical
+        return shared_index(self._lexical_root, lambda: LexicalIndex.load(self._lexical_root))
 
     @property
     def fulltext(self) -> FullText:
@@ -123,7 +116,7 @@ class Searcher:
         return self._fulltext
 
     def reload(self) -> None:
-        self._dense = self._lexical = self._fulltext = None
+        self._fulltext = None  # the dense and lexical indexes follow their CURRENT pointers by themselves
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if len(texts) == 1:  # interactive queries repeat: cache their vectors, not the rankings
