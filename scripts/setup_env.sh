@@ -8,7 +8,8 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --upgrade pip
+# setuptools>=77 builds the SPDX licence field without warnings (also what tests/core/test_packaging.py needs)
+.venv/bin/python -m pip install -q --upgrade pip "setuptools>=77"
 if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
     if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
         .venv/bin/pip install -q "torch>=2.2,<2.15"
