@@ -42,9 +42,18 @@ def run_ingest(
 ) -> PipelineResult:
     """ingest -> catalog -> tagger -> (graph, indexes). Each later stage reads the catalog, not the ingest's output."""
     from paperkg.ingest.run import ingest_paths
+    from paperkg.limits import RecordLimits
 
-    summary = ingest_paths(catalog, paths, batch=settings.ingest_batch, progress=progress)
+    summary = ingest_paths(
+        catalog, paths, batch=settings.ingest_batch, progress=progress, limits=RecordLimits.from_settings(settings)
+    )
     result = PipelineResult(ingest=summary.as_dict())
+    # the indexes come first: they need nothing from the tagger, so new papers are searchable even when
+    # tagging some paper fails (each failure is recorded per paper; see graph/tagger/pending.py)
+    if index:
+        from paperkg.index.build import update_indexes
+
+        result.index = update_indexes(catalog, settings, progress=progress).as_dict()
     use_tagger = settings.tagger if tagger is None else tagger
     if use_tagger:
         result.tagger = run_tagger(catalog, settings, progress=progress)
@@ -52,10 +61,6 @@ def run_ingest(
         from paperkg.graph.build import build_graph
 
         result.graph = dataclasses.asdict(build_graph(catalog, settings))
-    if index:
-        from paperkg.index.build import update_indexes
-
-        result.index = update_indexes(catalog, settings, progress=progress).as_dict()
     return result
 
 

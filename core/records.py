@@ -103,4 +103,6 @@ def validate(paper: Paper) -> Paper:
         value = getattr(paper, name)
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise BadRecord("expected a list of strings", field=name)
-    return paper
+    from paperkg.limits import check_paper  # size limits and NUL/surrogate policy, see limits.py
+
+    return check_paper(paper)

@@ -41,6 +41,16 @@ class Settings(BaseSettings):
     tagger_backend: Literal["auto", "torch", "onnx-int8"] = Field(
         default="auto", description="tagger encoder: auto = int8 ONNX when installed (2.5x), torch = exact fp32"
     )
+    # per-record limits (core/limits.py): a record over one is quarantined with the limit's name
+    max_id_chars: int = Field(default=256, ge=16, description="longest paper id")
+    max_title_chars: int = Field(default=2_000, ge=100, description="longest title")
+    max_abstract_chars: int = Field(default=100_000, ge=1_000, description="longest abstract")
+    max_authors: int = Field(default=10_000, ge=1, description="most authors (and categories, versions)")
+    max_author_chars: int = Field(default=500, ge=50, description="longest author name")
+    max_field_chars: int = Field(default=10_000, ge=100, description="longest doi, journal-ref, comments...")
+    max_line_bytes: int = Field(
+        default=8 << 20, ge=1 << 16, description="longest JSON line; longer ones are skipped unread"
+    )
     api_key: str | None = Field(default=None, description="required for write endpoints when set")
     cors_origins: list[str] = Field(default_factory=list)
     api_threads: int = Field(

@@ -74,9 +74,9 @@ def _looks_like_document(path: Path) -> bool:
         return False
     try:
         with open_binary(path) as fh:
-            json.loads(fh.read())
+            json.loads(fh.read().decode("utf-8-sig"))
         return True
-    except (ValueError, OSError, EOFError):
+    except (ValueError, OSError, EOFError, RecursionError):
         return False
 
 

@@ -15,7 +15,7 @@ from lxml import etree
 from paperkg.errors import BadRecord
 from paperkg.ingest.fields import categories_from, delatex, iso_date, split_authors
 from paperkg.ingest.items import Item
-from paperkg.ingest.jsonl import open_binary
+from paperkg.ingest.jsonl import compression_problem, open_binary
 from paperkg.records import Paper, clean_text, normalize_arxiv_id, normalize_id, validate
 
 _START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?record[\s>]")
@@ -47,9 +47,14 @@ def read_oai(path: Path, skip: int = 0) -> Iterator[Item]:
                     yield _parse_record(chunk, root_ns, f"line {line}")
                 continue
             if eof:
+                problem = compression_problem(fh)
                 if start:
                     line = consumed_lines + buf.count(b"\n", 0, start.start())
-                    yield Item.bad(f"line {line}", "unterminated <record> (truncated XML)", buf[start.start() :])
+                    reason = f"unterminated <record> ({problem or 'truncated XML'})"
+                    yield Item.bad(f"line {line}", reason, buf[start.start() :])
+                elif problem:
+                    tail_line = consumed_lines + buf.count(b"\n")
+                    yield Item.bad(f"line {tail_line}", f"{problem}; the rest is lost")
                 return
             try:
                 data = fh.read(_CHUNK)
@@ -102,6 +107,8 @@ def _parse_record(chunk: bytes, root_ns: bytes, location: str) -> Item:
         return Item(location=location, paper=validate(paper))
     except BadRecord as exc:
         return Item.bad(location, str(exc), chunk)
+    except Exception as exc:  # noqa: BLE001  one odd record never stops the file
+        return Item.bad(location, f"unreadable record ({type(exc).__name__}: {exc})", chunk)
 
 
 def _child(el: etree._Element, name: str) -> etree._Element | None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from paperkg.catalog import Catalog, QuarantineEntry, UpsertCounts
-from paperkg.errors import BadInput
+from paperkg.errors import BadInput, PaperkgError
 from paperkg.ingest.detect import detect, expand_inputs
 from paperkg.ingest.items import Item
+from paperkg.limits import RecordLimits, check_paper, using_limits
 from tqdm import tqdm
 
 
@@ -42,16 +45,22 @@ def _fingerprint(path: Path) -> str:
 
 
 def ingest_paths(
-    catalog: Catalog, paths: list[Path], *, batch: int = 2000, progress: bool = True
+    catalog: Catalog,
+    paths: list[Path],
+    *,
+    batch: int = 2000,
+    progress: bool = True,
+    limits: RecordLimits | None = None,
 ) -> IngestSummary:
     """Ingest every input. A killed run resumes from each input's last committed batch; re-running is a no-op."""
     summary = IngestSummary()
-    for path in expand_inputs([Path(p) for p in paths]):
-        summary.files += 1
-        try:
-            _ingest_file(catalog, path, batch, progress, summary)
-        except BadInput as exc:
-            summary.failed.append(str(exc))
+    with using_limits(limits or RecordLimits()):
+        for path in expand_inputs([Path(p) for p in paths]):
+            summary.files += 1
+            try:
+                _ingest_file(catalog, path, batch, progress, summary)
+            except BadInput as exc:
+                summary.failed.append(str(exc))
     if summary.changed and hasattr(catalog, "match_citations"):
         with catalog.transaction():
             catalog.match_citations()
@@ -75,7 +84,7 @@ def _ingest_file(catalog: Catalog, path: Path, batch: int, progress: bool, summa
     pending: list[Item] = []
     bar = tqdm(desc=f"ingest {path.name}", unit=" rec", disable=not progress, initial=skip, leave=False)
     try:
-        for item in reader(path, skip):
+        for item in _guarded(reader(path, skip), position):
             pending.append(item)
             position += 1
             bar.update()
@@ -85,6 +94,38 @@ def _ingest_file(catalog: Catalog, path: Path, batch: int, progress: bool, summa
         _flush(catalog, source, fingerprint, position, pending, summary, finished=True)
     finally:
         bar.close()
+
+
+def _guarded(items: Iterator[Item], position: int) -> Iterator[Item]:
+    """A reader that fails mid-file costs only the rest of that file: what it yielded is kept, the failure
+    is quarantined at the record where it happened."""
+    n = position
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        except BadInput:
+            if n == position:
+                raise  # nothing read at all: the input is unreadable, reported as such
+            yield Item.bad(f"record {n + 1}", "input became unreadable here; the rest of the file is lost")
+            return
+        except Exception as exc:  # noqa: BLE001
+            yield Item.bad(f"record {n + 1}", f"reader failed ({type(exc).__name__}: {exc}); the rest is lost")
+            return
+        n += 1
+        yield item
+
+
+def _prevalidate(items: list[Item]) -> None:
+    """Check every paper against the limits before the write, whatever reader made it (PDFs included)."""
+    for it in items:
+        if it.paper is None:
+            continue
+        try:
+            check_paper(it.paper)
+        except PaperkgError as exc:
+            it.error, it.excerpt, it.paper, it.fulltext = str(exc), it.paper.title[:300], None, None
 
 
 def _flush(
@@ -97,21 +138,67 @@ def _flush(
     *,
     finished: bool,
 ) -> None:
-    """Write one batch and advance the checkpoint in the same transaction: all of it lands, or none."""
-    papers = [it.paper for it in items if it.paper is not None]
-    bad = [QuarantineEntry(source, it.location, it.error, it.excerpt) for it in items if it.error]
-    with catalog.transaction():
-        counts: UpsertCounts = catalog.upsert_papers(papers)
-        for it in items:
-            if it.deleted_id is not None and catalog.delete_paper(it.deleted_id):
-                summary.deleted += 1
-            if it.paper is not None and it.fulltext is not None and hasattr(catalog, "store_fulltext"):
-                pk = catalog.paper_pk(it.paper.id)
-                if pk is not None:
-                    catalog.store_fulltext(pk, it.fulltext)
-        summary.quarantined += catalog.quarantine(bad) if bad else 0
-        catalog.set_checkpoint(source, fingerprint, position, finished)
+    """Write one batch and advance the checkpoint in the same transaction: all of it lands, or none.
+
+    When the batch write fails because of a record (not the disk, not a lock), it is written again record by
+    record, each in a savepoint: the failing record is quarantined with the reason and the others land."""
+    _prevalidate(items)
+    try:
+        with catalog.transaction():
+            counts, deleted = _write(catalog, items, isolate=False)
+            _finish(catalog, source, fingerprint, position, items, summary, finished)
+    except (sqlite3.OperationalError, OSError, KeyboardInterrupt):
+        raise  # the home's problem (disk full, locked, read-only): retrying per record cannot help
+    except Exception:  # noqa: BLE001
+        with catalog.transaction():
+            counts, deleted = _write(catalog, items, isolate=True)
+            _finish(catalog, source, fingerprint, position, items, summary, finished)
+    summary.deleted += deleted
     summary.new += counts.new
     summary.updated += counts.updated
     summary.unchanged += counts.unchanged
     summary.changed_pks.extend(counts.changed_pks)
+
+
+def _write(catalog: Catalog, items: list[Item], *, isolate: bool) -> tuple[UpsertCounts, int]:
+    counts, deleted = UpsertCounts(), 0
+    groups = [[it] for it in items] if isolate else [items]
+    for group in groups:
+        if isolate:
+            catalog.conn.execute("SAVEPOINT record")
+        try:
+            counts_g = catalog.upsert_papers([it.paper for it in group if it.paper is not None])
+            deleted_g = 0
+            for it in group:
+                if it.deleted_id is not None and catalog.delete_paper(it.deleted_id):
+                    deleted_g += 1
+                if it.paper is not None and it.fulltext is not None and hasattr(catalog, "store_fulltext"):
+                    pk = catalog.paper_pk(it.paper.id)
+                    if pk is not None:
+                        catalog.store_fulltext(pk, it.fulltext)
+        except (sqlite3.OperationalError, OSError):
+            raise
+        except Exception as exc:  # noqa: BLE001
+            if not isolate:
+                raise
+            catalog.conn.execute("ROLLBACK TO record")
+            catalog.conn.execute("RELEASE record")
+            (it,) = group
+            excerpt = it.paper.title[:300] if it.paper is not None else it.excerpt
+            it.error, it.excerpt = f"write failed ({type(exc).__name__}: {exc})", excerpt
+            it.paper, it.fulltext = None, None
+            continue
+        if isolate:
+            catalog.conn.execute("RELEASE record")
+        counts.add(counts_g)
+        deleted += deleted_g
+    return counts, deleted
+
+
+def _finish(
+    catalog: Catalog, source: str, fingerprint: str, position: int, items: list[Item], summary: IngestSummary,
+    finished: bool,
+) -> None:
+    bad = [QuarantineEntry(source, it.location, it.error, it.excerpt) for it in items if it.error]
+    summary.quarantined += catalog.quarantine(bad) if bad else 0
+    catalog.set_checkpoint(source, fingerprint, position, finished)

@@ -16,6 +16,12 @@ class QuarantineEntry:
     excerpt: str = ""
 
 
+def storable(text: str) -> str:
+    """Quarantine text as SQLite can store it: the very records kept here hold lone surrogates (from JSON
+    escapes or undecodable file names) and NULs, which would make the quarantine write itself fail."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
 class QuarantineMixin:
     conn: sqlite3.Connection
 
@@ -25,7 +31,10 @@ class QuarantineMixin:
         self.conn.executemany(
             "INSERT INTO quarantine (source, location, reason, excerpt, first_seen) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (source, location) DO UPDATE SET reason = excluded.reason, excerpt = excluded.excerpt",
-            [(e.source, e.location, e.reason, e.excerpt[:500], now()) for e in entries],
+            [
+                (storable(e.source), storable(e.location), storable(e.reason), storable(e.excerpt[:500]), now())
+                for e in entries
+            ],
         )
         return self.conn.total_changes - before
 
