@@ -121,6 +121,7 @@ class Tagger:
         self.version = version if backend == "torch" else f"{version}+{backend}"
         self._lock = threading.Lock()
         self._nlp = None
+        self.gate = None  # the host quality gate's result (gate.GateResult) when an int8 path was considered
 
     @classmethod
     def load(cls, model_dir: Path | str | None = None, *, backend: str | None = None) -> Tagger:
@@ -143,7 +144,18 @@ class Tagger:
                 raise RuntimeError(f"tagger backend onnx-int8 unavailable: {exc}") from exc
             log.warning("tagger: int8 ONNX encoder unavailable (%s); using the fp32 torch encoder", exc)
             return cls(model, tokenizer, config)
-        return cls(model, tokenizer, config, run=run, backend="onnx-int8")
+        exact = cls(model, tokenizer, config)
+        fast = cls(model, tokenizer, config, run=run, backend="onnx-int8")
+        # int8 kernels differ by CPU: the build is checked against fp32 on this host, once (gate.py)
+        from paperkg.graph.tagger.gate import gate_artifact
+
+        fast.gate = exact.gate = gate_artifact(path, exact, fast)
+        if fast.gate is not None and not fast.gate.passed:
+            if choice == "auto":
+                log.warning("tagger: %s; using the exact fp32 path", fast.gate.notice())
+                return exact
+            log.warning("tagger: %s; onnx-int8 kept because it was asked for", fast.gate.notice())
+        return fast
 
     # -- word level ----------------------------------------------------------------------------------------
     @property

@@ -122,9 +122,8 @@ def test_int8_path_agrees_with_fp32(exact):
     ref_set = {(i, m.start, m.end, m.type) for i, r in enumerate(ref) for m in r.mentions}
     got_set = {(i, m.start, m.end, m.type) for i, r in enumerate(got) for m in r.mentions}
     assert len(ref_set) >= 10
+    # no single span is asserted: int8 kernels differ by CPU and flip borderline spans (see test_tagger_gate.py)
     assert len(ref_set & got_set) / len(ref_set | got_set) >= 0.8
-    types = {m.text.lower(): m.type for m in got[0].mentions}
-    assert types.get("text classification") == "Task"
 
 
 @needs_onnx

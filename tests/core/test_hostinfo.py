@@ -1,0 +1,42 @@
+"""Host CPU detection: /proc/cpuinfo parsing, host kind, and the signature that keys per-host int8 results."""
+
+from __future__ import annotations
+
+from paperkg.hostinfo import CpuInfo, cpu_info, parse_cpuinfo
+
+XEON = """processor\t: 0
+vendor_id\t: GenuineIntel
+model name\t: Intel(R) Xeon(R) Platinum 8480+
+flags\t\t: fpu sse2 avx avx2 avx512f avx512_vnni avx512_bf16 amx_bf16 amx_tile amx_int8
+
+processor\t: 1
+model name\t: Intel(R) Xeon(R) Platinum 8480+
+flags\t\t: fpu
+"""
+EPYC = "model name\t: AMD EPYC\nflags\t\t: fpu sse2 avx avx2 fma\n"
+
+
+def test_parse_first_processor():
+    model, flags = parse_cpuinfo(XEON)
+    assert model == "Intel(R) Xeon(R) Platinum 8480+"
+    assert {"avx2", "avx512_vnni", "amx_int8", "amx_bf16"} <= flags
+    assert parse_cpuinfo("") == ("", frozenset())
+
+
+def test_kind_signature_and_description():
+    xeon = CpuInfo(*parse_cpuinfo(XEON), cores=2)
+    epyc = CpuInfo(*parse_cpuinfo(EPYC), cores=2)
+    assert (xeon.kind, xeon.int8_dot) == ("amx", True)
+    assert (epyc.kind, epyc.int8_dot) == ("avx2", False)
+    assert xeon.signature != epyc.signature
+    # flags that do not change int8 kernels do not split the cache
+    assert CpuInfo(epyc.model, epyc.flags | {"sha_ni"}, 2).signature == epyc.signature
+    line = xeon.describe()
+    assert "Xeon" in line and "amx_int8=yes" in line and "2 cores" in line
+    assert "avx512_vnni=no" in epyc.describe()
+
+
+def test_this_host_is_described():
+    info = cpu_info()
+    assert info.model and info.cores >= 1 and info is cpu_info()
+    assert set(info.to_dict()["flags"]) >= {"avx2", "avx512_vnni", "amx_int8", "amx_bf16"}
