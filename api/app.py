@@ -171,7 +171,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ) -> PaperOut:
         paper = catalog.get_paper(normalize_id(paper_id))
         if paper is None:
-            raise PaperNotFound(f"unknown paper id {paper_id!r}")
+            raise PaperNotFound.unknown(paper_id)
         return paper_out(paper)
 
     return app

@@ -76,7 +76,7 @@ def _resolve(catalog: Catalog, paper_id: str) -> tuple[str, int]:
     pid = normalize_id(paper_id)
     pk = catalog.paper_pk(pid)
     if pk is None:
-        raise PaperNotFound(f"unknown paper id {paper_id!r}")
+        raise PaperNotFound.unknown(paper_id)
     return pid, pk
 
 

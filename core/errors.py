@@ -12,9 +12,18 @@ class PaperkgError(Exception):
 class PaperNotFound(PaperkgError):
     http_status = 404
 
+    @classmethod
+    def unknown(cls, paper_id: str) -> PaperNotFound:
+        """The one wording of this error in every command and endpoint."""
+        return cls(f"unknown paper id {paper_id!r}")
+
 
 class EntityNotFound(PaperkgError):
     http_status = 404
+
+    @classmethod
+    def unknown(cls, query: str) -> EntityNotFound:
+        return cls(f"unknown entity {query!r}")
 
 
 class IndexNotReady(PaperkgError):

@@ -76,7 +76,7 @@ def resolve_entity(catalog: Catalog, query_or_id: str) -> EntityRow:
         found = find_entities(catalog, query_or_id, limit=1)
         e = catalog.get_entity(found[0].id) if found else None
     if e is None:
-        raise EntityNotFound(f"no entity {query_or_id!r}")
+        raise EntityNotFound.unknown(query_or_id)
     return e
 
 
@@ -142,7 +142,7 @@ def neighborhood(
     elif catalog.paper_pk(node_id) is not None:
         raise GraphUnavailable(f"paper {node_id!r} is not in the graph yet; run `paperkg graph build`")
     elif catalog.get_entity(node_id) is None:
-        raise PaperNotFound(f"no paper or entity {node_id!r}")
+        raise PaperNotFound(f"unknown paper or entity id {node_id!r}")
     else:
         raise GraphUnavailable(f"entity {node_id!r} is not in the graph yet; run `paperkg graph build`")
 

@@ -189,7 +189,7 @@ def recommend(
 def _pk(catalog: Catalog, paper_id: str) -> int:
     pk = catalog.paper_pk(paper_id)
     if pk is None:
-        raise PaperNotFound(f"no paper {paper_id!r} in the catalog")
+        raise PaperNotFound.unknown(paper_id)
     return pk
 
 

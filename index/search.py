@@ -180,7 +180,7 @@ class Searcher:
         """Nearest papers to a paper's own vector (itself excluded)."""
         pk = self.catalog.paper_pk(paper_id)
         if pk is None:
-            raise PaperNotFound(f"unknown paper id {paper_id!r}")
+            raise PaperNotFound.unknown(paper_id)
         try:
             vector = self.dense.reconstruct([pk])
         except KeyError:

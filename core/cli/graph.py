@@ -8,22 +8,17 @@ from typing import Annotated
 
 import typer
 from paperkg.catalog import open_catalog
+from paperkg.cli.common import HomeOpt, JsonOpt, KOpt, console, err_console, fail
+from paperkg.cli.common import print_json as _json
+from paperkg.cli.output import listing_table
 from paperkg.errors import PaperkgError
 from paperkg.settings import load_settings
-from rich.console import Console
-from rich.table import Table
 
 app = typer.Typer(
     help="Build the embedded knowledge graph, sync it to Neo4j, export it for neo4j-admin.",
     no_args_is_help=True,
 )
-console = Console()
-err = Console(stderr=True)
-
-HomeOpt = Annotated[
-    Path | None, typer.Option("--home", help="data home (default: $PAPERKG_HOME or ~/.paperkg)")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON instead of a table")]
+err = err_console
 
 
 def _open(home: Path | None):
@@ -31,21 +26,10 @@ def _open(home: Path | None):
     return settings, open_catalog(settings.catalog_path)
 
 
-def _fail(exc: Exception) -> None:
-    err.print(f"[red]error:[/red] {exc}")
-    raise typer.Exit(2 if isinstance(exc, PaperkgError) and exc.http_status == 404 else 1)
-
-
-def _json(data: object) -> None:
-    import json
-
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
 @app.command("build")
 def build_cmd(
     home: HomeOpt = None,
-    force: Annotated[bool, typer.Option(help="rebuild even if unchanged")] = False,
+    force: Annotated[bool, typer.Option("--force", help="rebuild even if unchanged")] = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Resolve new mentions to entities and (re)build the embedded graph ("nothing to do" if unchanged)."""
@@ -98,7 +82,7 @@ def sync_cmd(
     settings, catalog = _open(home)
     password = os.environ.get(password_env) if user else None
     if user and password is None:
-        _fail(ValueError(f"${password_env} is not set (pass --password-env VAR naming the variable)"))
+        fail(f"${password_env} is not set (pass --password-env VAR naming the variable)")
     target = f"{uri}/{database or 'default'}"
     bar = tqdm(total=0, unit="row", desc="sync", disable=json_out)
 
@@ -121,10 +105,9 @@ def sync_cmd(
             )
         finally:
             driver.close()
-    except PaperkgError as exc:
+    except PaperkgError:
         bar.close()
-        _fail(exc)
-        return
+        raise  # printed with its exit code by the top-level group
     bar.close()
     if json_out:
         _json(report.as_dict())
@@ -153,7 +136,7 @@ def export_cmd(
     from paperkg.graph.export import export_neo4j_admin
 
     if format != "neo4j-admin":
-        _fail(ValueError(f"unknown format {format!r}; supported: neo4j-admin"))
+        fail(f"unknown format {format!r}; supported: neo4j-admin")
     _settings, catalog = _open(home)
     report = export_neo4j_admin(catalog, out)
     typer.echo(
@@ -168,8 +151,8 @@ def _print_recs(recs, json_out: bool) -> None:
     if json_out:
         _json([r.to_dict() for r in recs])
         return
-    table = Table("id", "score", "title", "why")
-    for r in recs:
+    table = listing_table(None, ["#", "id", "title", "score", "why"])
+    for rank, r in enumerate(recs, start=1):
         ex = r.explanation
         why = []
         if ex.shared_entities:
@@ -183,15 +166,18 @@ def _print_recs(recs, json_out: bool) -> None:
             why.append(f"cosine {ex.vector_similarity:.3f}")
         if ex.seed and len(ex.seed_contributions) > 1:
             why.append(f"via {ex.seed}")
-        table.add_row(r.id, f"{r.score:.3f}", r.title[:70], "; ".join(why))
-    console.print(table)
+        table.add_row(str(rank), r.id, r.title, f"{r.score:.3f}", "; ".join(why))
+    if recs:
+        console.print(table)
+    else:
+        console.print("no results")
     if recs and recs[0].explanation.note:
         err.print(f"note: {recs[0].explanation.note}")
 
 
 def related_cmd(
     paper_id: Annotated[str, typer.Argument(help="paper id")],
-    k: Annotated[int, typer.Option("-k", help="how many")] = 10,
+    k: KOpt = 10,
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -199,10 +185,7 @@ def related_cmd(
     from paperkg.graph.recommend import related
 
     settings, catalog = _open(home)
-    try:
-        _print_recs(related(catalog, settings, paper_id, k), json_out)
-    except PaperkgError as exc:
-        _fail(exc)
+    _print_recs(related(catalog, settings, paper_id, k), json_out)
 
 
 def recommend_cmd(
@@ -210,7 +193,7 @@ def recommend_cmd(
     negative: Annotated[
         list[str] | None, typer.Option("--negative", help="a paper to steer away from (repeat)")
     ] = None,
-    k: Annotated[int, typer.Option("-k", help="how many")] = 10,
+    k: KOpt = 10,
     home: HomeOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -218,10 +201,7 @@ def recommend_cmd(
     from paperkg.graph.recommend import recommend
 
     settings, catalog = _open(home)
-    try:
-        _print_recs(recommend(catalog, settings, positive, negative or [], k), json_out)
-    except PaperkgError as exc:
-        _fail(exc)
+    _print_recs(recommend(catalog, settings, positive, negative or [], k), json_out)
 
 
 def entity_cmd(
@@ -236,27 +216,28 @@ def entity_cmd(
     settings, catalog = _open(home)
     try:
         page = entity_page(catalog, load_graph(settings), query)
-    except PaperkgError as exc:
+    except PaperkgError:
         candidates = find_entities(catalog, query, 10)
         if candidates:
-            err.print("did you mean: " + ", ".join(c.id for c in candidates))
-        _fail(exc)
-        return
+            err.print("did you mean: " + ", ".join(c.id for c in candidates), highlight=False)
+        raise
     if json_out:
         _json(page.to_dict())
         return
     e = page.entity
-    console.print(
-        f"[bold]{e.name}[/bold] ({e.type}) id={e.id!r}: {e.paper_count} papers, "
-        f"{e.mention_count} mentions; aliases: {', '.join(e.aliases[:8])}"
-    )
-    for rel, items in page.related.items():
-        console.print(
-            f"  {rel}: "
-            + ", ".join(f"{'->' if r.direction == 'out' else '<-'} {r.name} ({r.count})" for r in items)
-        )
-    for p in page.papers[:10]:
-        console.print(f"  {p['id']}  {p['title'][:80]}")
+    console.print(f"[bold]{e.name}[/bold] ({e.type}), id {e.id!r}: {e.paper_count} papers, {e.mention_count} mentions")
+    if e.aliases:
+        console.print(f"aliases: {', '.join(e.aliases[:8])}", highlight=False)
+    if page.related:
+        rels = listing_table("related entities", ["relation", "direction", "entity", "count"])
+        for rel, items in page.related.items():
+            for r in items:
+                rels.add_row(rel, "->" if r.direction == "out" else "<-", r.name, str(r.count))
+        console.print(rels)
+    papers = listing_table("papers", ["#", "id", "title"])
+    for i, p in enumerate(page.papers[:10], start=1):
+        papers.add_row(str(i), p["id"], p["title"])
+    console.print(papers)
 
 
 def register(main_app: typer.Typer) -> None:

@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from paperkg import verbosity
 from paperkg.catalog import Catalog, open_catalog
-from paperkg.errors import PaperkgError
+from paperkg.cli.common import (
+    EXIT_CODES_HELP,
+    EXIT_USAGE,
+    HomeOpt,
+    JsonOpt,
+    KOpt,
+    PaperkgGroup,
+    console,
+    err_console,
+    fail,
+    print_json,
+)
+from paperkg.cli.output import listing_table
 from paperkg.settings import Settings, load_settings
-from rich.console import Console
 from rich.table import Table
 
 app = typer.Typer(
+    cls=PaperkgGroup,
     help="paperkg: ingest arXiv papers, search them (dense + BM25), and explore their knowledge graph.",
+    epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-err_console = Console(stderr=True)
 
-HomeOpt = Annotated[
-    Path | None, typer.Option("--home", help="data home (default: $PAPERKG_HOME or ~/.paperkg)")
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object instead of a table")]
 ModelOpt = Annotated[
     str | None, typer.Option("--model", help="sentence-transformers model folder (default: packaged MiniLM)")
 ]
@@ -41,18 +47,14 @@ def catalog_for(settings: Settings) -> Catalog:
     return open_catalog(settings.catalog_path)
 
 
-def print_json(data: object) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-
-
-def fail(message: str, code: int = 1) -> None:
-    err_console.print(f"[red]error:[/red] {message}")
-    raise typer.Exit(code)
-
-
 @app.callback()
-def main() -> None:
+def main(
+    verbose: Annotated[
+        bool, typer.Option("-v", "--verbose", help="also show the libraries' own messages (model loading, warnings)")
+    ] = False,
+) -> None:
     """paperkg: ingest arXiv papers, search them, and explore their knowledge graph."""
+    verbosity.configure(verbose or None)
 
 
 @app.command("config")
@@ -63,8 +65,9 @@ def config_cmd(home: HomeOpt = None) -> None:
 
 @app.command("ingest")
 def ingest_cmd(
-    paths: Annotated[list[Path], typer.Argument(help="files or folders: Kaggle JSON lines (.gz ok), OAI-PMH XML, "
-                                                "arXiv API JSON, BEIR corpus.jsonl, PDFs")],
+    # exists=True: a mistyped path stops the run before anything is done (exit 2), not after a summary
+    paths: Annotated[list[Path], typer.Argument(exists=True, help="files or folders: Kaggle JSON lines (.gz ok), "
+                                                "OAI-PMH XML, arXiv API JSON, BEIR corpus.jsonl, PDFs")],
     home: HomeOpt = None,
     no_tagger: Annotated[bool, typer.Option("--no-tagger", help="skip entity/relation tagging")] = False,
     no_index: Annotated[bool, typer.Option("--no-index", help="skip the dense and BM25 indexes")] = False,
@@ -116,9 +119,9 @@ def ingest_cmd(
         if s["quarantined"]:
             console.print("see the bad records with [bold]paperkg quarantine[/bold]")
     for message in result.ingest["failed"]:
-        err_console.print(f"[red]error:[/red] {message}")
+        err_console.print(f"[red]error:[/red] {message}", highlight=False)
     if result.failed:
-        raise typer.Exit(2)
+        raise typer.Exit(EXIT_USAGE)
 
 
 @app.command("reindex")
@@ -134,8 +137,11 @@ def reindex_cmd(home: HomeOpt = None, model: ModelOpt = None, device: DeviceOpt 
 @app.command("search")
 def search_cmd(
     query: Annotated[str, typer.Argument(help="free-text query")],
-    k: Annotated[int, typer.Option("-k", "--k", min=1, max=1000, help="number of results")] = 10,
+    k: KOpt = 10,
     mode: Annotated[str, typer.Option("--mode", help="hybrid, dense or lexical")] = "hybrid",
+    fusion: Annotated[
+        str | None, typer.Option("--fusion", help="hybrid fusion: convex (default setting) or rrf")
+    ] = None,
     category: Annotated[str | None, typer.Option("--category", help="e.g. cs.CL, or cs for all cs.*")] = None,
     since: Annotated[int | None, typer.Option("--since", help="only papers from this year on")] = None,
     home: HomeOpt = None,
@@ -146,30 +152,23 @@ def search_cmd(
 
     if mode not in MODES:
         fail(f"--mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if fusion is not None and fusion not in ("convex", "rrf"):
+        fail(f"--fusion must be one of convex, rrf, not {fusion!r}")
     if not query.strip():
         fail("the query is empty")
-    settings = settings_for(home)
+    settings = settings_for(home, fusion=fusion)
     with catalog_for(settings) as catalog:
         hits = Searcher(settings, catalog).search(query, k=k, mode=mode, category=category, since=since)  # type: ignore[arg-type]
     if as_json:
         print_json({"query": query, "mode": mode, "results": [h.to_dict() for h in hits]})
         return
-    if not hits:
-        console.print("no results")
-        return
-    table = Table(title=f"{mode} search: {query}", show_lines=False)
-    for col in ("#", "score", "id", "year", "title", "why"):
-        table.add_column(col, overflow="fold")
-    for h in hits:
-        why = ", ".join(f"{k} {v:.3f}" for k, v in h.parts.items())
-        table.add_row(str(h.rank), f"{h.score:.3f}", h.paper.id, str(h.paper.year or ""), h.paper.title, why)
-    console.print(table)
+    print_hits(hits, f"{mode} search: {query}", mode=mode, fusion=settings.fusion)
 
 
 @app.command("similar")
 def similar_cmd(
     paper_id: Annotated[str, typer.Argument(help="paper id")],
-    k: Annotated[int, typer.Option("-k", "--k", min=1, max=1000)] = 10,
+    k: KOpt = 10,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -182,8 +181,7 @@ def similar_cmd(
     if as_json:
         print_json({"id": paper_id, "results": [h.to_dict() for h in hits]})
     else:
-        for h in hits:
-            console.print(f"{h.rank:>3}  {h.score:.3f}  {h.paper.id:<18} {h.paper.title}")
+        print_hits(hits, f"similar to {paper_id}", mode="dense")
 
 
 @app.command("show")
@@ -196,7 +194,7 @@ def show_cmd(paper_id: Annotated[str, typer.Argument()], home: HomeOpt = None) -
     with catalog_for(settings) as catalog:
         paper = catalog.get_paper(normalize_id(paper_id))
     if paper is None:
-        raise PaperNotFound(f"unknown paper id {paper_id!r}")
+        raise PaperNotFound.unknown(paper_id)
     print_json(paper.to_dict())
 
 
@@ -229,8 +227,11 @@ def quarantine_cmd(
         return
     if not entries:
         console.print("quarantine is empty")
+        return
+    table = listing_table(None, ["source", "location", "reason"])
     for e in entries:
-        console.print(f"{e.source}:{e.location}: {e.reason}")
+        table.add_row(e.source, str(e.location), e.reason)
+    console.print(table)
 
 
 eval_app = typer.Typer(help="Evaluations on labelled data.", no_args_is_help=True)
@@ -288,13 +289,38 @@ def serve_cmd(
     uvicorn.run("paperkg.api.app:create_app", factory=True, host=host, port=port, workers=workers)
 
 
+def print_hits(hits: list, caption: str, *, mode: str, fusion: str = "convex") -> None:
+    """Search and similar results: raw cosine and BM25 (comparable across queries) beside the fused score."""
+    if not hits:
+        console.print("no results")
+        return
+    score_col = {"dense": "cosine", "lexical": "bm25"}.get(mode, "fused")
+    columns = ["#", "id", "year", "title", score_col]
+    if mode == "hybrid":
+        columns += ["cosine", "bm25"]
+    table = listing_table(caption, columns)
+    for h in hits:
+        row = [str(h.rank), h.paper.id, str(h.paper.year or ""), h.paper.title, f"{h.score:.3f}"]
+        if mode == "hybrid":
+            row += [_raw(h.dense, h.dense_rank), _raw(h.lexical, h.lexical_rank)]
+        table.add_row(*row)
+    console.print(table)
+    if mode == "hybrid":  # the fused score is min-max scaled per query: the top hit gets ~1 however weak it is
+        how = "reciprocal ranks" if fusion == "rrf" else "min-max scaled within this query"
+        console.print(
+            f"fused: {how}, compare it within one query only; cosine (dense) and bm25 are the raw scores "
+            "(#rank in each list), comparable across queries",
+            style="dim", highlight=False,
+        )
+
+
+def _raw(score: float | None, rank: int | None) -> str:
+    return "" if score is None else f"{score:.3f} (#{rank})"
+
+
 def run() -> None:
-    """Console entry: user-facing errors print one clear line, never a traceback."""
-    try:
-        app()
-    except (PaperkgError, ValueError, FileNotFoundError) as exc:
-        err_console.print(f"[red]error:[/red] {exc}")
-        sys.exit(1)
+    """Console entry (errors are printed and mapped to exit codes by PaperkgGroup)."""
+    app()
 
 from paperkg.cli import tagger as tagger_cli  # noqa: E402  (mounted last: verbs import torch lazily)
 

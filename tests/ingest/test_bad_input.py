@@ -113,12 +113,15 @@ def test_cli_exit_status_and_listing(tmp_path: Path, sample_lines: list[bytes]) 
     assert len(json.loads(listed.output)) == len(expected)
     stats = json.loads(runner.invoke(app, ["stats", "--home", str(home), "--json"]).output)
     assert stats["papers"] == 20 and stats["quarantined"] == len(expected)
-    # an input that cannot be read at all: non-zero exit, the good input still goes through
+    # a mistyped path stops the run before anything is done or summarised (exit 2, the path named)
+    other = tmp_path / "other.jsonl"
+    other.write_bytes(b"".join(sample_lines[-3:]))
     missing = runner.invoke(
-        app, ["ingest", str(tmp_path / "nope.jsonl"), str(src), "--home", str(home), "--no-index", "--no-tagger"]
+        app, ["ingest", str(tmp_path / "nope.jsonl"), str(other), "--home", str(home), "--no-index", "--no-tagger"]
     )
     assert missing.exit_code == 2
-    assert "nope.jsonl" in missing.output
+    assert "nope.jsonl" in missing.output and "new" not in missing.output
+    assert json.loads(runner.invoke(app, ["stats", "--home", str(home), "--json"]).output)["papers"] == 20
     junk = tmp_path / "junk.bin"
     junk.write_bytes(b"\x00\x01binary")
     assert runner.invoke(app, ["ingest", str(junk), "--home", str(home), "--no-index", "--no-tagger"]).exit_code == 2

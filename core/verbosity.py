@@ -1,0 +1,58 @@
+"""Library chatter off by default (model load reports, quantization hints, tokenizer length warnings); `-v` shows it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+VERBOSE_ENV = "PAPERKG_VERBOSE"
+_ENV_DEFAULTS = {
+    # transformers reads these when it is first imported: its own log level and its "Loading weights" bars
+    "TRANSFORMERS_VERBOSITY": "error",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+}
+# modules whose warnings are hints for library developers, not for a paperkg user: onnxruntime's quantizer logs
+# "Please consider to run pre-processing before quantization" on the root logger for every int8 model we build
+_QUIET_MODULES = (f"{os.sep}onnxruntime{os.sep}", f"{os.sep}onnx{os.sep}")
+
+
+class _LibraryNoise(logging.Filter):
+    """Drops warnings and below that a quiet library module logs through the root logger."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.WARNING or not any(m in record.pathname for m in _QUIET_MODULES)
+
+
+_FILTER = _LibraryNoise()
+
+
+def is_verbose() -> bool:
+    return os.environ.get(VERBOSE_ENV, "").lower() in ("1", "true", "yes")
+
+
+def configure(verbose: bool | None = None) -> None:
+    """Quiet (default) or verbose library logging for this process and the processes it starts.
+
+    Quiet keeps errors: a model that cannot load still says why. Explicit user settings of the variables win.
+    """
+    if verbose is None:
+        verbose = is_verbose()
+    root = logging.getLogger()
+    if verbose:
+        os.environ[VERBOSE_ENV] = "1"  # uvicorn workers and Ray tasks inherit it
+        for name, quiet in _ENV_DEFAULTS.items():
+            if os.environ.get(name) == quiet:
+                del os.environ[name]
+        root.removeFilter(_FILTER)
+        level = logging.WARNING
+    else:
+        for name, quiet in _ENV_DEFAULTS.items():
+            os.environ.setdefault(name, quiet)
+        root.addFilter(_FILTER)
+        level = logging.ERROR
+    if "transformers" in sys.modules:  # imported already (tests, a long-lived process): the variables came too late
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity(level)
+        (hf_logging.enable_progress_bar if verbose else hf_logging.disable_progress_bar)()
