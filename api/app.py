@@ -34,7 +34,7 @@ MAX_BODY = 1 << 20  # bytes of a request body
 # routers of later stages, included when present
 EXTRA_ROUTERS = (
     "paperkg.api.routes_graph", "paperkg.api.routes_citations", "paperkg.api.routes_write",
-    "paperkg.api.routes_web",
+    "paperkg.api.routes_web", "paperkg.api.routes_collections",
 )
 
 ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     cors = get_settings().cors_origins  # PAPERKG_CORS_ORIGINS='["https://example.org"]'
     if cors:  # added last: outermost, so refusals (413) carry the CORS headers too
         app.add_middleware(
-            CORSMiddleware, allow_origins=cors, allow_methods=["GET", "POST"],
+            CORSMiddleware, allow_origins=cors, allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Content-Type", "X-API-Key"],
         )
 

@@ -53,3 +53,11 @@ class BadInput(PaperkgError):
     """An input file or request that cannot be read at all."""
 
     http_status = 422
+
+
+class CollectionNotFound(PaperkgError):
+    http_status = 404
+
+
+class CollectionExists(PaperkgError):
+    http_status = 409

@@ -113,8 +113,10 @@ def recommend(
     *,
     kg: KnowledgeGraph | None = None,
     store: object | None = None,
+    only: set[int] | None = None,
 ) -> list[Recommendation]:
-    """Papers close to the positive seeds and away from the negative ones."""
+    """Papers close to the positive seeds and away from the negative ones; with `only` (paper keys), every
+    one of those papers is scored and nothing else is (a feed ranks the new papers this way)."""
     cfg = config or FusionConfig()
     negative = negative or []
     if not positive:
@@ -167,7 +169,7 @@ def recommend(
 
     if graph is None and query is None:
         return []
-    scored = _fuse(kg, store, graph, query, exclude, cfg)
+    scored = _fuse(kg, store, graph, query, exclude, cfg, only)
     top = scored[:k]
     titles = catalog.paper_titles([pk for pk, *_ in top])
     out = []
@@ -201,19 +203,24 @@ def _fuse(
     query: np.ndarray | None,
     exclude: set[int],
     cfg: FusionConfig,
+    only: set[int] | None = None,
 ) -> list[tuple[int, float, float, float | None]]:
-    """(pk, fused score, graph score, cosine) for the union of both candidate lists, best first."""
+    """(pk, fused score, graph score, cosine) for the union of both candidate lists (or for `only`), best
+    first."""
     g_by_pk: dict[int, float] = {}
-    if graph is not None and kg is not None:
+    cos_by_pk: dict[int, float] = {}
+    if only is not None:  # a fixed candidate set: both scores are filled in for each below
+        candidates = set(only) - exclude
+    elif graph is not None and kg is not None:
         positive = np.flatnonzero(graph > 0)
         if len(positive) > cfg.candidates:  # partial selection: a full sort of ~10^5 scores costs ~30 ms
             positive = positive[np.argpartition(-graph[positive], cfg.candidates)[: cfg.candidates]]
         top = positive[np.argsort(-graph[positive], kind="stable")]
         g_by_pk = {int(kg.paper_pks[r]): float(graph[r]) for r in top}
-    cos_by_pk: dict[int, float] = {}
-    if query is not None:
+    if only is None and query is not None:
         cos_by_pk = {pk: float(s) for pk, s in store.search(query, cfg.candidates, exclude=exclude)}
-    candidates = (set(g_by_pk) | set(cos_by_pk)) - exclude
+    if only is None:
+        candidates = (set(g_by_pk) | set(cos_by_pk)) - exclude
     if query is not None:
         for pk in candidates - set(cos_by_pk):
             if (v := store.vector(pk)) is not None:

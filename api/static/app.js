@@ -4,6 +4,10 @@
 
 const SEEDS_KEY = "paperkg.seeds";
 const PAGE = 10;
+// extension points for the page's other scripts (collections.js, ...): extra buttons on every result card
+// (functions of the result returning a node or null) and extra hash routes ({prefix, view(path, params)})
+const cardHooks = [];
+const routeHooks = [];
 
 // ---------------------------------------------------------------------------------------------- helpers
 function el(tag, attrs, ...children) {
@@ -207,6 +211,7 @@ function resultCard(r, opts = {}) {
       el("button", { class: "related", onclick: () => go(`#/related/${enc(r.id)}`) }, "related (graph)"),
       el("button", { class: "graph", onclick: () => go(`#/graph/${enc(r.id)}`) }, "graph"),
       why ? whyButton : null,
+      cardHooks.map((hook) => hook(r, opts)),
     ),
     whyHolder,
   ];
@@ -512,8 +517,10 @@ async function route() {
   const [path, query] = hash.split("?");
   const params = new URLSearchParams(query || "");
   const rest = (prefix) => decodeURIComponent(path.slice(prefix.length));
+  const hook = routeHooks.find((h) => path.startsWith(h.prefix));
   try {
-    if (path.startsWith("/paper/")) await paperView(rest("/paper/"));
+    if (hook) await hook.view(path, params);
+    else if (path.startsWith("/paper/")) await paperView(rest("/paper/"));
     else if (path.startsWith("/similar/")) await similarView(rest("/similar/"), "similar");
     else if (path.startsWith("/related/")) await similarView(rest("/related/"), "related");
     else if (path.startsWith("/entity/")) await entityView(rest("/entity/"));

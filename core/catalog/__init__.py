@@ -6,6 +6,7 @@ from pathlib import Path
 
 from paperkg.catalog.annotations import AnnotationsMixin
 from paperkg.catalog.citations import CitationsMixin
+from paperkg.catalog.collections import CollectionsMixin
 from paperkg.catalog.entities import EntitiesMixin
 from paperkg.catalog.index_state import IndexStateMixin
 from paperkg.catalog.papers import PapersMixin, UpsertCounts
@@ -13,7 +14,8 @@ from paperkg.catalog.quarantine import QuarantineEntry, QuarantineMixin
 from paperkg.catalog.store import Store
 
 
-class Catalog(PapersMixin, QuarantineMixin, IndexStateMixin, EntitiesMixin, CitationsMixin, AnnotationsMixin, Store):
+class Catalog(PapersMixin, QuarantineMixin, IndexStateMixin, EntitiesMixin, CitationsMixin, AnnotationsMixin,
+              CollectionsMixin, Store):
     """The only code that runs SQL. Stages read and write papers through these methods."""
 
     def stats(self) -> dict[str, int]:

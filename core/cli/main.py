@@ -330,3 +330,7 @@ from paperkg.cli import graph as graph_cli  # noqa: E402
 
 app.add_typer(graph_cli.app, name="graph")
 graph_cli.register(app)
+
+from paperkg.cli import collection as collection_cli  # noqa: E402
+
+collection_cli.register(app)

@@ -119,6 +119,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+WEB_API_KEY = "browser-test-key"  # the live server's write key (collections are saved through it)
+
+
+@pytest.fixture(scope="session")
+def web_api_key() -> str:
+    return WEB_API_KEY
+
+
 @dataclass
 class LiveServer:
     url: str
@@ -131,7 +139,7 @@ def live_server(web_home, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     """uvicorn serving the web home on a free loopback port (a real socket, as a browser needs)."""
     port = free_port()
     log = tmp_path_factory.mktemp("server") / "uvicorn.log"
-    env = {**_env(), "PAPERKG_HOME": str(web_home.home), "PAPERKG_TAGGER": "false"}
+    env = {**_env(), "PAPERKG_HOME": str(web_home.home), "PAPERKG_TAGGER": "false", "PAPERKG_API_KEY": WEB_API_KEY}
     with log.open("wb") as fh:
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "--factory", "paperkg.api.app:create_app",
