@@ -3,6 +3,7 @@ entry to a catalog paper by arXiv id, then DOI, then fuzzy title, and reporting 
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -84,11 +85,10 @@ def _read_bibtex(path: Path, text: str) -> tuple[list[BibEntry], list[str]]:
     import bibtexparser
     from bibtexparser.middlewares import LatexDecodingMiddleware
 
+    # bibtexparser also logs each unreadable block; our report names them (file, line, reason) instead
+    logging.getLogger("bibtexparser").setLevel(logging.ERROR)
     library = bibtexparser.parse_string(text, append_middleware=[LatexDecodingMiddleware()])
-    errors = [
-        f"{path}: line {b.start_line + 1}: {getattr(b, 'error', None) or type(b).__name__}"
-        for b in library.failed_blocks
-    ]
+    errors = [f"{path}: line {b.start_line + 1}: {_block_error(b)}" for b in library.failed_blocks]
     entries = []
     for e in library.entries:
         fields = {f.key.lower(): _flat(f.value) for f in e.fields}
@@ -96,6 +96,15 @@ def _read_bibtex(path: Path, text: str) -> tuple[list[BibEntry], list[str]]:
             _entry(e.key, fields.get("title"), fields, _bib_authors(fields.get("author", "")), e.start_line + 1)
         )
     return entries, errors
+
+
+def _block_error(block: Any) -> str:
+    """Why bibtexparser could not read a block, in words, with the block's first line."""
+    error = getattr(block, "error", None)
+    reason = str(error) if error is not None and str(error) else type(error or block).__name__
+    reason = {"BlockAbortedException": "entry not closed (a missing brace?)"}.get(reason, reason)
+    first = (getattr(block, "raw", "") or "").strip().splitlines()[:1]
+    return f"{reason}: {first[0][:80]}" if first else reason
 
 
 def _read_ris(path: Path, text: str) -> tuple[list[BibEntry], list[str]]:

@@ -153,7 +153,7 @@ class CollectionsMixin:
         info = self.collection(ref)
         rows = self.conn.execute(
             "SELECT m.state, p.pk, p.id, p.title, m.added FROM collection_papers m "
-            "JOIN papers p ON p.pk = m.paper_pk WHERE m.collection_pk = ? ORDER BY m.added, p.id",
+            "JOIN papers p ON p.pk = m.paper_pk WHERE m.collection_pk = ? ORDER BY m.added, m.rowid",
             (info.id,),
         ).fetchall()
         members = [(int(r[1]), r[2], r[3], r[4]) for r in rows if r[0] == "member"]
