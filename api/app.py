@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Literal
@@ -23,6 +24,8 @@ from paperkg.index.search import Searcher
 from paperkg.records import Paper, normalize_arxiv_id, normalize_id
 from paperkg.settings import Settings
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
 
 MAX_K = 100
 MAX_OFFSET = 10_000
@@ -60,6 +63,12 @@ def preload() -> None:
     """Load the published indexes and the query encoder before serving, so a worker's first requests do not
     wait seconds for them (with several workers, whichever received no early request stalled its first
     clients). A home without indexes yet is fine: endpoints answer 409 until `paperkg ingest` builds them."""
+    from paperkg.index.sync import sync_on_start
+
+    try:  # indexes left behind by a writer killed mid-write are brought to the catalog first
+        sync_on_start(get_catalog(), get_settings())
+    except (PaperkgError, OSError) as exc:
+        log.warning("index check at start-up skipped: %s", exc)
     searcher = get_searcher()
     for part in ("dense", "lexical"):
         try:

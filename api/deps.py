@@ -33,7 +33,7 @@ def get_catalog() -> Catalog:
     cats: dict[str, Catalog] = getattr(_local, "catalogs", None) or {}
     _local.catalogs = cats
     if key not in cats:
-        cats[key] = open_catalog(settings.catalog_path)
+        cats[key] = open_catalog(settings.catalog_path, readonly=None)  # read-only homes can be served
     return cats[key]
 
 

@@ -33,6 +33,7 @@ EXAMPLE = {
 }
 
 
+DEFERRED = "another writer holds the data home; it indexes this paper before it finishes"
 DISABLED = "write endpoints are disabled; set PAPERKG_API_KEY (or api_key in config.toml) to enable them"
 
 
@@ -75,9 +76,9 @@ def post_paper(
     ],
 ) -> WriteResult:
     """Validate one record like `paperkg ingest` does, upsert it, then update the indexes incrementally."""
-    from paperkg.index.build import update_indexes
+    from paperkg.index.sync import needs_sync, sync_indexes
 
-    paper = from_json(record)  # BadRecord -> 422 naming the field
+    paper = from_json(record)  # BadRecord -> 422 naming the field (limits, NUL, lone surrogates included)
     with _write_lock:
         with catalog.transaction():
             counts = catalog.upsert_papers([paper])
@@ -86,9 +87,14 @@ def post_paper(
         status: Literal["new", "updated", "unchanged"] = (
             "new" if counts.new else "updated" if counts.updated else "unchanged"
         )
-        if status == "unchanged":
+        # an unchanged paper may still be missing from an index (a writer killed earlier): repair it then
+        if status == "unchanged" and not needs_sync(catalog, settings):
             return WriteResult(id=paper.id, status=status)
-        summary = update_indexes(catalog, settings, progress=False).as_dict()
+        # committed first, then the home's writer lock without waiting: when another writer (a CLI ingest)
+        # holds it, that writer indexes this paper before it lets go (index/sync.py)
+        summary = sync_indexes(catalog, settings, wait=False)
+        if summary is None:
+            return WriteResult(id=paper.id, status=status, index={"deferred": DEFERRED})
         for searcher in list(deps._searchers.values()):
             searcher.reload()
-    return WriteResult(id=paper.id, status=status, index=summary)
+    return WriteResult(id=paper.id, status=status, index=summary.as_dict())

@@ -26,7 +26,7 @@ class RecordLimits:
     """Defaults sit far above real arXiv metadata (titles < 400 chars, abstracts < 2,000, the largest author
     lists ~3,000 names) and far below what breaks later stages (spaCy refuses texts over 1,000,000 chars)."""
 
-    max_id_chars: int = 256
+    max_id_chars: int = 200  # the API serves ids up to 200 characters (api/app.py MAX_ID)
     max_title_chars: int = 2_000
     max_abstract_chars: int = 100_000
     max_authors: int = 10_000

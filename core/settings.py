@@ -42,7 +42,7 @@ class Settings(BaseSettings):
         default="auto", description="tagger encoder: auto = int8 ONNX when installed (2.5x), torch = exact fp32"
     )
     # per-record limits (core/limits.py): a record over one is quarantined with the limit's name
-    max_id_chars: int = Field(default=256, ge=16, description="longest paper id")
+    max_id_chars: int = Field(default=200, ge=16, description="longest paper id")
     max_title_chars: int = Field(default=2_000, ge=100, description="longest title")
     max_abstract_chars: int = Field(default=100_000, ge=1_000, description="longest abstract")
     max_authors: int = Field(default=10_000, ge=1, description="most authors (and categories, versions)")

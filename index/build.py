@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from paperkg.catalog import Catalog
 from paperkg.errors import IndexNotReady
+from paperkg.index import artifacts
 from paperkg.index.dense import DenseIndex
 from paperkg.index.encoder import load_encoder, spec_from_settings
 from paperkg.index.lexical import LexicalIndex, document_text
@@ -45,10 +48,22 @@ def lexical_root(settings: Settings) -> Path:
     return settings.index_dir / "lexical"
 
 
+def _crash_point(name: str) -> None:
+    """Test hook: `PAPERKG_CRASH_AT=name` kills the process here with SIGKILL (tests of kill -9 recovery)."""
+    if os.environ.get("PAPERKG_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
 def update_indexes(
     catalog: Catalog, settings: Settings, *, rebuild: bool = False, progress: bool = True
 ) -> IndexSummary:
-    """Embed only new or changed papers, drop deleted ones, and rebuild BM25 when anything changed."""
+    """Bring both indexes to exactly the catalog's papers: embed new or changed papers, drop deleted ones,
+    rebuild BM25 when its papers or texts differ from the catalog's.
+
+    The work is decided by comparing the published indexes with the catalog (dense: its id set plus the
+    content hash each vector was made from; lexical: a digest of the catalog it was built from), never by
+    marks alone, so a run killed anywhere, or writers that raced, are repaired by the next run. Callers that
+    can run concurrently hold the home's writer lock (index/sync.py)."""
     started = time.perf_counter()
     summary = IndexSummary()
     spec = spec_from_settings(settings)
@@ -56,7 +71,6 @@ def update_indexes(
     if rebuild:
         with catalog.transaction():
             catalog.forget_indexed(DENSE)
-    todo, gone = catalog.index_diff(DENSE)
     try:
         dense = None if rebuild else DenseIndex.load(dense_root(settings), encoder_info)
     except IndexNotReady:
@@ -65,21 +79,23 @@ def update_indexes(
         if not rebuild:
             with catalog.transaction():
                 catalog.forget_indexed(DENSE)
-            todo, gone = catalog.index_diff(DENSE)
         encoder = load_encoder(spec)
         dense = DenseIndex.empty(encoder.dim, encoder_info)
-    lexical_missing = not (lexical_root(settings) / "CURRENT").is_file()
+    todo, gone = catalog.index_diff(DENSE, present=dense.all_ids().tolist())
     if todo or gone:
         encoder = load_encoder(spec)
         dense.remove(todo + gone)
         summary.removed = len(gone)
+        marks: list[tuple[int, str]] = []
         bar = tqdm(total=len(todo), desc="embed", unit=" papers", disable=not progress, leave=False)
         for start in range(0, len(todo), EMBED_CHUNK):
             chunk = todo[start : start + EMBED_CHUNK]
+            hashes = catalog.hashes(chunk)  # read before the text: see mark_indexed_hashes
             papers = catalog.papers_by_pk(chunk)
-            ids = [pk for pk in chunk if pk in papers]
+            ids = [pk for pk in chunk if pk in papers and pk in hashes]
             vectors = encoder.encode([papers[pk].text for pk in ids], batch_size=settings.batch_size)
             dense.add(ids, vectors)
+            marks.extend((pk, hashes[pk]) for pk in ids)
             summary.embedded += len(ids)
             bar.update(len(chunk))
             # bounded memory in bulk builds: go IVF-SQ8 as soon as the threshold is crossed
@@ -87,15 +103,19 @@ def update_indexes(
         bar.close()
         dense.rebalance(settings.exact_index_max)
         dense.save(dense_root(settings))
+        _crash_point("after-dense-publish")
         # mark only after the new version is published: a kill in between just re-embeds these papers
         with catalog.transaction():
-            catalog.mark_indexed(DENSE, todo)
             catalog.forget_indexed(DENSE, gone)
+            catalog.mark_indexed_hashes(DENSE, marks)
+        _crash_point("after-dense-mark")
     elif not (dense_root(settings) / "CURRENT").is_file():
         dense.save(dense_root(settings))
-    if todo or gone or lexical_missing or rebuild:
+    digest = catalog.catalog_digest()  # taken before reading the texts: a change meanwhile shows next time
+    if rebuild or lexical_digest(settings) != digest:
         docs = ((pk, document_text(p.title, p.abstract)) for pk, _h, p in catalog.iter_papers())
         lexical = LexicalIndex.build(docs, progress=progress, total=catalog.count_papers())
+        lexical.manifest["catalog_digest"] = digest
         lexical.save(lexical_root(settings))
         summary.lexical_total = lexical.count
     else:
@@ -105,3 +125,14 @@ def update_indexes(
     summary.passages = update_passages(catalog, settings, rebuild=rebuild, progress=progress).as_dict()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def lexical_digest(settings: Settings) -> str | None:
+    """The catalog digest the published lexical index was built from (None: none published, or older)."""
+    folder = artifacts.current(lexical_root(settings))
+    if folder is None:
+        return None
+    try:
+        return artifacts.read_manifest(folder).get("catalog_digest")
+    except (OSError, ValueError):
+        return None

@@ -26,7 +26,7 @@ class Catalog(PapersMixin, QuarantineMixin, IndexStateMixin, EntitiesMixin, Cita
         }
 
 
-def open_catalog(path: Path | str, *, readonly: bool = False) -> Catalog:
+def open_catalog(path: Path | str, *, readonly: bool | None = False) -> Catalog:
     return Catalog(path, readonly=readonly)
 
 

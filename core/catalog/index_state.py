@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterable
 
@@ -9,25 +10,75 @@ from collections.abc import Iterable
 class IndexStateMixin:
     conn: sqlite3.Connection
 
-    def index_diff(self, name: str) -> tuple[list[int], list[int]]:
-        """(papers to (re)index, stale keys to drop) for the named index, comparing content hashes."""
+    def index_diff(self, name: str, present: Iterable[int] | None = None) -> tuple[list[int], list[int]]:
+        """(papers to (re)index, stale keys to drop) for the named index, comparing content hashes.
+
+        With `present` (the ids the published index really holds) the answer is also reconciled by id set:
+        a paper marked indexed but missing from the index is re-indexed, an id in the index that the catalog
+        no longer has is dropped. Marks alone can lie (a writer killed, or two writers racing)."""
+        if present is None:
+            todo = [
+                int(r[0])
+                for r in self.conn.execute(
+                    "SELECT p.pk FROM papers p LEFT JOIN index_state s ON s.name = ? AND s.paper_pk = p.pk "
+                    "WHERE s.content_hash IS NULL OR s.content_hash != p.content_hash ORDER BY p.pk",
+                    (name,),
+                )
+            ]
+            gone = [
+                int(r[0])
+                for r in self.conn.execute(
+                    "SELECT s.paper_pk FROM index_state s LEFT JOIN papers p ON p.pk = s.paper_pk "
+                    "WHERE s.name = ? AND p.pk IS NULL",
+                    (name,),
+                )
+            ]
+            return todo, gone
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS _present (pk INTEGER PRIMARY KEY)")
+        self.conn.execute("DELETE FROM _present")
+        self.conn.executemany("INSERT OR IGNORE INTO _present (pk) VALUES (?)", ((int(pk),) for pk in present))
         todo = [
             int(r[0])
             for r in self.conn.execute(
                 "SELECT p.pk FROM papers p LEFT JOIN index_state s ON s.name = ? AND s.paper_pk = p.pk "
-                "WHERE s.content_hash IS NULL OR s.content_hash != p.content_hash ORDER BY p.pk",
+                "LEFT JOIN _present x ON x.pk = p.pk "
+                "WHERE s.content_hash IS NULL OR s.content_hash != p.content_hash OR x.pk IS NULL ORDER BY p.pk",
                 (name,),
             )
         ]
-        gone = [
-            int(r[0])
-            for r in self.conn.execute(
+        gone = sorted(
+            {int(r[0]) for r in self.conn.execute(
+                "SELECT x.pk FROM _present x LEFT JOIN papers p ON p.pk = x.pk WHERE p.pk IS NULL"
+            )}
+            | {int(r[0]) for r in self.conn.execute(
                 "SELECT s.paper_pk FROM index_state s LEFT JOIN papers p ON p.pk = s.paper_pk "
                 "WHERE s.name = ? AND p.pk IS NULL",
                 (name,),
-            )
-        ]
+            )}
+        )
+        self.conn.execute("DELETE FROM _present")
         return todo, gone
+
+    def index_pending(self, name: str) -> bool:
+        """Cheap check: does any paper lack an up-to-date mark for the named index (or any mark point nowhere)?"""
+        row = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM papers p LEFT JOIN index_state s ON s.name = ? AND s.paper_pk = p.pk "
+            "WHERE s.content_hash IS NULL OR s.content_hash != p.content_hash) OR EXISTS (SELECT 1 FROM "
+            "index_state s LEFT JOIN papers p ON p.pk = s.paper_pk WHERE s.name = ? AND p.pk IS NULL)",
+            (name, name),
+        ).fetchone()
+        return bool(row[0])
+
+    def catalog_digest(self) -> str:
+        """One hash of every (paper key, content hash): equal digests mean the same papers with the same text.
+        An index stores the digest it was built from, so a stale one is found without trusting any mark."""
+        h = hashlib.sha256()
+        for pk, digest in self.conn.execute("SELECT pk, content_hash FROM papers ORDER BY pk"):
+            h.update(f"{pk}:{digest};".encode())
+        return h.hexdigest()[:32]
+
+    def paper_pks(self) -> list[int]:
+        return [int(r[0]) for r in self.conn.execute("SELECT pk FROM papers ORDER BY pk")]
 
     def mark_indexed(self, name: str, pks: Iterable[int]) -> None:
         pks = list(pks)
@@ -39,6 +90,15 @@ class IndexStateMixin:
             "SELECT ?, p.pk, p.content_hash FROM papers p JOIN _marks m ON m.pk = p.pk "
             "ON CONFLICT (name, paper_pk) DO UPDATE SET content_hash = excluded.content_hash",
             (name,),
+        )
+
+    def mark_indexed_hashes(self, name: str, pairs: Iterable[tuple[int, str]]) -> None:
+        """Mark papers indexed at the content hash that was actually read (not whatever the catalog holds
+        now): a paper changed meanwhile keeps a stale mark and is indexed again next time."""
+        self.conn.executemany(
+            "INSERT INTO index_state (name, paper_pk, content_hash) SELECT ?, pk, ? FROM papers WHERE pk = ? "
+            "ON CONFLICT (name, paper_pk) DO UPDATE SET content_hash = excluded.content_hash",
+            [(name, h, pk) for pk, h in pairs],
         )
 
     def forget_indexed(self, name: str, pks: Iterable[int] | None = None) -> None:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from urllib.parse import quote
+
+from paperkg.errors import PaperkgError
+
+
+class CatalogUnavailable(PaperkgError):
+    """The catalog cannot be opened as asked: missing, written by a newer paperkg, or on a read-only home."""
+
+    http_status = 503
 
 
 def now() -> str:
@@ -27,18 +38,44 @@ def _migrations() -> list[tuple[int, str, str]]:
 class Store:
     """Owns the connection. Every write goes through `transaction()` so a killed run leaves whole batches only."""
 
-    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
+    def __init__(self, path: Path | str, *, readonly: bool | None = False) -> None:
+        """`readonly`: False opens for writing (creating the file), True read-only, None read-only only when
+        the home cannot be written (a read-only file system or mount): it can still be searched and served."""
         self.path = Path(path)
+        if readonly is None:
+            readonly = not _writable(self.path)
+        self.readonly = readonly
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        uri = f"file:{self.path}?mode=ro" if readonly else f"file:{self.path}"
-        self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=60)
-        self.conn.row_factory = sqlite3.Row
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        if not readonly:
-            self.conn.execute("PRAGMA journal_mode = WAL")
-            self.conn.execute("PRAGMA synchronous = NORMAL")
-            self.migrate()
+            uri = f"file:{quote(str(self.path))}"
+        elif not self.path.is_file():
+            raise CatalogUnavailable(f"no catalog at {self.path}; run `paperkg ingest` first")
+        elif _writable(self.path.parent):
+            uri = f"file:{quote(str(self.path))}?mode=ro"
+        else:
+            # nothing can change the file under us on a read-only mount, and SQLite could not create the WAL
+            # index (-shm) there: immutable skips locking and the WAL machinery altogether
+            uri = f"file:{quote(str(self.path))}?mode=ro&immutable=1"
+        try:
+            self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False, timeout=60)
+            self.conn.row_factory = sqlite3.Row
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self._check_version()
+            if not readonly:
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                self.conn.execute("PRAGMA synchronous = NORMAL")
+                self.migrate()
+        except sqlite3.OperationalError as exc:
+            raise CatalogUnavailable(f"cannot open the catalog {self.path}: {exc}") from exc
+
+    def _check_version(self) -> None:
+        known = max((v for v, _n, _s in _migrations()), default=0)
+        if self.schema_version > known:
+            self.conn.close()
+            raise CatalogUnavailable(
+                f"the catalog {self.path} was written by a newer paperkg (schema {self.schema_version}; this "
+                f"version knows up to {known}); upgrade paperkg to use this home"
+            )
 
     def close(self) -> None:
         self.conn.close()
@@ -77,6 +114,24 @@ class Store:
             raise
         else:
             self.conn.execute("COMMIT")
+
+
+def _writable(path: Path) -> bool:
+    """Can this file (or, when it does not exist yet, its folder) be written? Probes the file system, since
+    os.access ignores read-only mounts for root."""
+    target = path if path.exists() else path.parent
+    if not target.exists():
+        return _writable(target) if target != target.parent else False
+    if not os.access(target, os.W_OK):
+        return False
+    probe_dir = target if target.is_dir() else target.parent
+    try:
+        fd, name = tempfile.mkstemp(prefix=".paperkg-probe-", dir=probe_dir)
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(name)
+    return True
 
 
 def _split_sql(script: str) -> list[str]:

@@ -43,8 +43,9 @@ def settings_for(home: Path | None, **overrides: object) -> Settings:
     return load_settings(home, **overrides)
 
 
-def catalog_for(settings: Settings) -> Catalog:
-    return open_catalog(settings.catalog_path)
+def catalog_for(settings: Settings, *, write: bool = False) -> Catalog:
+    """Writers get the catalog read-write; readers too, unless the home is read-only (then `mode=ro`)."""
+    return open_catalog(settings.catalog_path, readonly=None if not write else False)
 
 
 @app.callback()
@@ -80,9 +81,10 @@ def ingest_cmd(
 ) -> None:
     """Ingest papers into the catalog, then tag them and update the indexes. Safe to re-run and to resume."""
     from paperkg.pipeline import run_ingest
+    from paperkg.writelock import writer_lock
 
     settings = settings_for(home, model=model, device=device)
-    with catalog_for(settings) as catalog:
+    with writer_lock(settings.home, "ingest", notify=err_console.print), catalog_for(settings, write=True) as catalog:
         stages = {"index": not no_index, "tagger": False if no_tagger else None, "graph": not no_graph}
         if use_ray or address:  # same stages and result; parsing and embedding run on Ray
             from paperkg.ingest.ray_pipeline import ray_ingest
@@ -90,6 +92,12 @@ def ingest_cmd(
             result = ray_ingest(catalog, settings, paths, address=address, **stages, progress=not as_json)
         else:
             result = run_ingest(catalog, settings, paths, **stages, progress=not as_json)
+    if not no_index:  # papers an API write committed while this run held the lock (index/sync.py)
+        from paperkg.index.sync import sync_indexes
+
+        with catalog_for(settings, write=True) as catalog:
+            if catalog.index_pending("dense"):
+                sync_indexes(catalog, settings, wait=False)
     if as_json:
         print_json(result.as_dict())
     else:
@@ -128,9 +136,10 @@ def ingest_cmd(
 def reindex_cmd(home: HomeOpt = None, model: ModelOpt = None, device: DeviceOpt = None) -> None:
     """Rebuild the dense and lexical indexes from the catalog (e.g. after changing --model)."""
     from paperkg.index.build import update_indexes
+    from paperkg.writelock import writer_lock
 
     settings = settings_for(home, model=model, device=device)
-    with catalog_for(settings) as catalog:
+    with writer_lock(settings.home, "reindex", notify=err_console.print), catalog_for(settings, write=True) as catalog:
         print_json(update_indexes(catalog, settings, rebuild=True).as_dict())
 
 
@@ -201,9 +210,11 @@ def show_cmd(paper_id: Annotated[str, typer.Argument()], home: HomeOpt = None) -
 @app.command("stats")
 def stats_cmd(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     """What the data home holds: papers, quarantined records, and whatever later stages added."""
+    from paperkg.index.sync import index_counts
+
     settings = settings_for(home)
     with catalog_for(settings) as catalog:
-        stats = catalog.stats()
+        stats = {**catalog.stats(), **index_counts(settings)}
     if as_json:
         print_json(stats)
     else:
@@ -334,3 +345,7 @@ graph_cli.register(app)
 from paperkg.cli import collection as collection_cli  # noqa: E402
 
 collection_cli.register(app)
+
+from paperkg.cli import doctor as doctor_cli  # noqa: E402
+
+doctor_cli.register(app)
