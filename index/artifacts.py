@@ -40,6 +40,19 @@ def publish(root: Path, folder: Path, manifest: dict[str, Any]) -> None:
     _prune(root, keep=folder.name)
 
 
+def write_faiss(index: Any, path: Path) -> None:
+    """faiss.write_index, with a full disk reported as an OSError naming the file (FAISS raises RuntimeError)."""
+    import errno
+
+    import faiss
+
+    try:
+        faiss.write_index(index, str(path))
+    except RuntimeError as exc:
+        code = errno.ENOSPC if "No space left" in str(exc) else errno.EIO
+        raise OSError(code, os.strerror(code), str(path)) from exc
+
+
 def read_manifest(folder: Path) -> dict[str, Any]:
     return json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
 

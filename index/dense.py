@@ -93,7 +93,7 @@ class DenseIndex:
 
     def save(self, root: Path) -> Path:
         folder = artifacts.new_version(root)
-        faiss.write_index(self.index, str(folder / "vectors.faiss"))
+        artifacts.write_faiss(self.index, folder / "vectors.faiss")
         manifest = {**self.manifest, "count": self.count}
         if isinstance(self.index, faiss.IndexIVF):
             manifest.update(nlist=int(self.index.nlist), nprobe=int(self.index.nprobe))

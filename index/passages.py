@@ -82,7 +82,7 @@ class PassageIndex:
 
     def save(self, root: Path) -> Path:
         folder = artifacts.new_version(root)
-        faiss.write_index(self.vectors.index, str(folder / "vectors.faiss"))
+        artifacts.write_faiss(self.vectors.index, folder / "vectors.faiss")
         np.save(folder / "owners.npy", self.owners, allow_pickle=False)
         manifest = {
             **self.vectors.manifest,

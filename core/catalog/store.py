@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from paperkg.errors import PaperkgError
+from paperkg.storage import storage_error
 
 
 class CatalogUnavailable(PaperkgError):
@@ -70,11 +71,12 @@ class Store:
 
     def _check_version(self) -> None:
         known = max((v for v, _n, _s in _migrations()), default=0)
-        if self.schema_version > known:
+        found = self.schema_version
+        if found > known:
             self.conn.close()
             raise CatalogUnavailable(
-                f"the catalog {self.path} was written by a newer paperkg (schema {self.schema_version}; this "
-                f"version knows up to {known}); upgrade paperkg to use this home"
+                f"the catalog {self.path} was written by a newer paperkg (schema {found}; this version knows "
+                f"up to {known}); upgrade paperkg to use this home"
             )
 
     def close(self) -> None:
@@ -103,17 +105,26 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        self.conn.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE ... COMMIT; disk full or a read-only catalog becomes one StorageError naming the file."""
         try:
-            yield self.conn
-        except BaseException:
-            # SQLite rolls back by itself on some errors (disk full, I/O error); a second ROLLBACK would then
-            # raise "no transaction is active" and hide the real cause
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                # SQLite rolls back by itself on some errors (disk full, I/O error); a second ROLLBACK would
+                # then raise "no transaction is active" and hide the real cause
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            else:
+                self.conn.execute("COMMIT")
+        except (sqlite3.OperationalError, sqlite3.DatabaseError) as exc:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            raise
-        else:
-            self.conn.execute("COMMIT")
+            converted = storage_error(exc, self.path)
+            if converted is None:
+                raise
+            raise converted from exc
 
 
 def _writable(path: Path) -> bool:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import click
 import typer
 from paperkg.errors import PaperkgError
+from paperkg.storage import storage_error
 from rich.console import Console
 from typer.core import TyperArgument, TyperGroup, TyperOption
 
@@ -40,7 +42,7 @@ def exit_code(exc: BaseException) -> int:
 
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print the one error line every verb uses and exit with `code`."""
-    err_console.print(f"[red]error:[/red] {message}", highlight=False)
+    err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)  # one line, paths unbroken
     raise typer.Exit(code)
 
 
@@ -63,6 +65,11 @@ class PaperkgGroup(TyperGroup):
             fail(str(exc), exit_code(exc))
         except (ValueError, FileNotFoundError) as exc:  # raised by libraries on bad values; one line, not a trace
             fail(str(exc), EXIT_ERROR)
+        except (OSError, sqlite3.Error, RuntimeError) as exc:  # disk full, read-only home: name cause and file
+            converted = storage_error(exc)
+            if converted is None:
+                raise
+            fail(str(converted), EXIT_ERROR)
 
 
 def _usage_piece(param: TyperArgument, _ctx: click.Context) -> list[str]:
