@@ -113,7 +113,7 @@ class CollectionsMixin:
             elif int(row[0]) not in pks:
                 pks.append(int(row[0]))
         if unknown:
-            raise PaperNotFound(f"no paper {', '.join(repr(u) for u in unknown)} in the catalog")
+            raise PaperNotFound(f"unknown paper id {', '.join(repr(u) for u in unknown)}")
         return pks
 
     def set_collection_state(self, ref: str | int, paper_ids: Sequence[str], state: State) -> int:
@@ -190,6 +190,17 @@ class CollectionsMixin:
             raise BadInput(f"by must be added, published or either, not {by!r}")
         args = (since, since) if by == "either" else (since,)
         return {int(r[0]) for r in self.conn.execute(f"SELECT pk FROM papers WHERE {clauses[by]}", args)}
+
+    def paper_pks_by_doi(self, dois: Iterable[str]) -> dict[str, int]:
+        """Lower-case DOI -> paper key, for the DOIs that name a catalog paper."""
+        out: dict[str, int] = {}
+        for doi in {d.lower() for d in dois if d}:
+            row = self.conn.execute(
+                "SELECT pk FROM papers WHERE doi = ? COLLATE NOCASE ORDER BY pk LIMIT 1", (doi,)
+            ).fetchone()
+            if row:
+                out[doi] = int(row[0])
+        return out
 
     def refresh_match_keys(self) -> None:
         """Bring the papers' DOI and title keys up to date (a write: call inside a transaction)."""

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 from paperkg.catalog import Catalog, open_catalog
-from paperkg.errors import PaperkgError
+from paperkg.cli.common import HomeOpt, JsonOpt, KOpt, fail
 from paperkg.settings import Settings, load_settings
 from rich.console import Console
 from rich.markup import escape
@@ -22,22 +22,16 @@ app = typer.Typer(
 )
 err = Console(stderr=True)
 
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="data home (default: $PAPERKG_HOME or ~/.paperkg)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 NameArg = Annotated[str, typer.Argument(help="collection name")]
 IdsArg = Annotated[list[str], typer.Argument(help="paper ids")]
 
 
 @contextmanager
 def _catalog(home: Path | None) -> Iterator[tuple[Settings, Catalog]]:
-    """The settings and catalog; a user-facing error prints one line (exit 2 for unknown names, else 1)."""
+    """The settings and catalog; errors reach PaperkgGroup, which prints one line with the documented exit code."""
     settings = load_settings(home)
-    try:
-        with open_catalog(settings.catalog_path) as catalog:
-            yield settings, catalog
-    except PaperkgError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
-        raise typer.Exit(2 if exc.http_status == 404 else 1) from None
+    with open_catalog(settings.catalog_path) as catalog:
+        yield settings, catalog
 
 
 def _json(data: object) -> None:
@@ -158,7 +152,7 @@ def list_cmd(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
 def feed_cmd(
     name: NameArg,
     since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD (default: 7 days ago)")] = None,
-    k: Annotated[int, typer.Option("-k", "--k", min=1, max=1000, help="how many papers")] = 20,
+    k: KOpt = 20,
     fmt: Annotated[str, typer.Option("--format", help="markdown, html or json")] = "markdown",
     by: Annotated[str, typer.Option("--by", help="new means: added (to the catalog), published, or either")] = "either",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="write to this file (default: stdout)")] = None,
@@ -169,8 +163,7 @@ def feed_cmd(
     from paperkg.feed import FORMATS, build_feed, render
 
     if fmt not in FORMATS:
-        err.print(f"[red]error:[/red] --format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-        raise typer.Exit(1)
+        fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     with _catalog(home) as (settings, catalog):
         text = render(build_feed(catalog, settings, name, since=since, k=k, by=by), fmt)  # type: ignore[arg-type]
     _write(text, output)
@@ -183,14 +176,14 @@ def _write(text: str, output: Path | None) -> None:
     tmp = output.with_name(output.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(output)  # a reader (a mailer) never sees half a file
-    err.print(f"wrote {output}")
+    err.print(f"wrote {escape(str(output))}", highlight=False)
 
 
 def export_cmd(
     collection: Annotated[str | None, typer.Option("--collection", help="export this collection's papers")] = None,
     search: Annotated[str | None, typer.Option("--search", help="export the results of this search")] = None,
     related: Annotated[str | None, typer.Option("--related", help="export the papers related to this id")] = None,
-    k: Annotated[int, typer.Option("-k", "--k", min=1, max=1000, help="results for --search/--related")] = 20,
+    k: KOpt = 20,
     fmt: Annotated[str, typer.Option("--format", help="bibtex, ris or csv")] = "bibtex",
     output: Annotated[Path | None, typer.Option("-o", "--output", help="file (default: stdout)")] = None,
     home: HomeOpt = None,
@@ -200,11 +193,9 @@ def export_cmd(
     from paperkg.bibexport import EXPORT_FORMATS, export
 
     if fmt not in EXPORT_FORMATS:
-        err.print(f"[red]error:[/red] --format must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
-        raise typer.Exit(1)
+        fail(f"--format must be one of {', '.join(EXPORT_FORMATS)}, not {fmt!r}")
     if sum(x is not None for x in (collection, search, related)) != 1:
-        err.print("[red]error:[/red] give exactly one of --collection, --search or --related")
-        raise typer.Exit(1)
+        fail("give exactly one of --collection, --search or --related")
     with _catalog(home) as (settings, catalog):
         papers = _export_papers(catalog, settings, collection, search, related, k)
         text = export(papers, fmt)  # type: ignore[arg-type]
@@ -241,8 +232,7 @@ def import_cmd(
     from paperkg.bibimport import import_file
 
     if fmt not in (None, "bibtex", "ris"):
-        err.print(f"[red]error:[/red] --format must be bibtex or ris, not {fmt!r}")
-        raise typer.Exit(1)
+        fail(f"--format must be bibtex or ris, not {fmt!r}")
     with _catalog(home) as (_s, catalog):
         report = import_file(catalog, file, collection, fmt=fmt, create=not no_create)  # type: ignore[arg-type]
     for message in report.errors:

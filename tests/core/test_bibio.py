@@ -126,7 +126,7 @@ def test_import_zotero_bibtex_and_mendeley_ris_cli(home: Path) -> None:
                                str(home)]).exit_code == 0
     assert target.read_text(encoding="utf-8").count("TY  - ") == 4
     missing = runner.invoke(app, ["import", str(home / "nope.bib"), "--collection", "z", "--home", str(home)])
-    assert missing.exit_code == 1 and "nope.bib" in missing.stderr
+    assert missing.exit_code == 2 and "nope.bib" in missing.stderr
 
 
 def test_unreadable_files_name_the_problem(tmp_path: Path) -> None:

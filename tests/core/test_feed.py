@@ -90,7 +90,7 @@ def test_cli_feed_formats(feed_home) -> None:
     assert runner.invoke(app, [*args, "--format", "markdown"]).stdout == md  # same catalog, same bytes
     html = runner.invoke(app, [*args, "--format", "html"]).stdout
     assert html.startswith("<!doctype html>") and html.rstrip().endswith("</html>")
-    assert runner.invoke(app, [*args, "--format", "pdf"]).exit_code == 1
+    assert runner.invoke(app, [*args, "--format", "pdf"]).exit_code == 2
     assert runner.invoke(app, ["feed", "nope", "--home", str(settings.home)]).exit_code == 2
     nothing = runner.invoke(app, ["feed", "physics", "--since", "2999-01-01", "--home", str(settings.home)])
     assert nothing.exit_code == 0 and "Nothing new." in nothing.stdout
