@@ -37,7 +37,7 @@ MAX_BODY = 1 << 20  # bytes of a request body
 # routers of later stages, included when present
 EXTRA_ROUTERS = (
     "paperkg.api.routes_graph", "paperkg.api.routes_citations", "paperkg.api.routes_write",
-    "paperkg.api.routes_web", "paperkg.api.routes_collections",
+    "paperkg.api.routes_web", "paperkg.api.routes_collections", "paperkg.api.routes_insights",
 )
 
 ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
@@ -141,13 +141,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         since: Annotated[int | None, Query(ge=1900, le=2200)] = None,
         offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
         passages: Annotated[bool, Query(description="use full-text passages; point at the best")] = False,
+        predicted: Annotated[
+            bool, Query(description="category also matches papers without categories by their predicted one")
+        ] = False,
     ) -> SearchResponse:
         if not q.strip():
             raise RequestValidationError([{"loc": ("query", "q"), "msg": "query is blank", "type": "value_error"}])
         # resolved here, not as a dependency: a sync dependency is one more hop through the thread pool per request
         searcher = get_searcher()
         hits = searcher.search(
-            q, k=k, mode=mode, category=category, since=since, offset=offset, passages=passages
+            q, k=k, mode=mode, category=category, since=since, offset=offset, passages=passages,
+            predicted=predicted,
         )
         return SearchResponse(
             query=q, mode=mode, k=k, offset=offset, results=[h.to_dict() for h in hits],  # type: ignore[misc]

@@ -133,11 +133,13 @@ class Searcher:
         since: int | None = None,
         offset: int = 0,
         passages: bool = False,
+        predicted: bool = False,
     ) -> list[Hit]:
-        """Ranked papers; `passages` adds the full-text passage signal (hybrid) and a best passage per hit."""
+        """Ranked papers; `passages` adds the full-text passage signal (hybrid) and a best passage per hit;
+        `predicted` lets `category` match papers without categories by their predicted one."""
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
-        allowed = self.catalog.pks_matching(category=category, since=since)
+        allowed = self.catalog.pks_matching(category=category, since=since, predicted=predicted)
         depth = max(self.settings.candidates, k + offset)
         dense_hits: list[tuple[int, float]] = []
         lexical_hits: list[tuple[int, float]] = []

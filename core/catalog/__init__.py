@@ -7,15 +7,20 @@ from pathlib import Path
 from paperkg.catalog.annotations import AnnotationsMixin
 from paperkg.catalog.citations import CitationsMixin
 from paperkg.catalog.collections import CollectionsMixin
+from paperkg.catalog.duplicates import DuplicatesMixin
 from paperkg.catalog.entities import EntitiesMixin
 from paperkg.catalog.index_state import IndexStateMixin
 from paperkg.catalog.papers import PapersMixin, UpsertCounts
 from paperkg.catalog.quarantine import QuarantineEntry, QuarantineMixin
 from paperkg.catalog.store import Store
+from paperkg.catalog.topics import TopicsMixin
+from paperkg.catalog.trends import TrendsMixin
 
 
-class Catalog(PapersMixin, QuarantineMixin, IndexStateMixin, EntitiesMixin, CitationsMixin, AnnotationsMixin,
-              CollectionsMixin, Store):
+class Catalog(
+    PapersMixin, QuarantineMixin, IndexStateMixin, EntitiesMixin, CitationsMixin, AnnotationsMixin,
+    CollectionsMixin, TrendsMixin, DuplicatesMixin, TopicsMixin, Store,
+):
     """The only code that runs SQL. Stages read and write papers through these methods."""
 
     def stats(self) -> dict[str, int]:

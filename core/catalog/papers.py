@@ -97,12 +97,15 @@ class PapersMixin:
         return cur.rowcount > 0
 
     def get_paper(self, paper_id: str) -> Paper | None:
+        """The paper with this id, or the one it was merged into (`paperkg duplicates --merge`)."""
         row = self.conn.execute("SELECT * FROM papers WHERE id = ?", (paper_id,)).fetchone()
+        if row is None and (pk := self.resolve_alias(paper_id)) is not None:  # type: ignore[attr-defined]
+            row = self.conn.execute("SELECT * FROM papers WHERE pk = ?", (pk,)).fetchone()
         return row_to_paper(row) if row else None
 
     def paper_pk(self, paper_id: str) -> int | None:
         row = self.conn.execute("SELECT pk FROM papers WHERE id = ?", (paper_id,)).fetchone()
-        return int(row[0]) if row else None
+        return int(row[0]) if row else self.resolve_alias(paper_id)  # type: ignore[attr-defined]
 
     def papers_by_pk(self, pks: Sequence[int]) -> dict[int, Paper]:
         out: dict[int, Paper] = {}
@@ -126,26 +129,20 @@ class PapersMixin:
                 yield int(row["pk"]), row["content_hash"], row_to_paper(row)
             last = int(rows[-1]["pk"])
 
-    def pks_matching(self, *, category: str | None = None, since: int | None = None) -> set[int] | None:
-        """Paper keys passing the filters, or None when no filter is set."""
+    def pks_matching(
+        self, *, category: str | None = None, since: int | None = None, predicted: bool = False
+    ) -> set[int] | None:
+        """Paper keys passing the filters, or None when no filter is set. A category ("cs.CL" exactly, "cs" for
+        every cs.*) matches given categories; with `predicted`, also papers whose top predicted category it is."""
+        from paperkg.catalog.trends import category_filter
+
         if category is None and since is None:
             return None
-        sql, args = "SELECT p.pk FROM papers p", []
-        where = []
-        if category is not None:
-            # "cs" matches every cs.* category; "cs.CL" matches exactly
-            sql += " JOIN paper_categories c ON c.paper_pk = p.pk"
-            if "." in category or "-" in category:
-                where.append("c.category = ?")
-                args.append(category)
-            else:
-                where.append("(c.category = ? OR c.category LIKE ? ESCAPE '\\')")
-                args += [category, category.replace("%", "\\%").replace("_", "\\_") + ".%"]
+        cond, args = category_filter(category, predicted)
         if since is not None:
-            where.append("p.year >= ?")
+            cond += " AND p.year >= ?"
             args.append(since)
-        sql += " WHERE " + " AND ".join(where)
-        return {int(r[0]) for r in self.conn.execute(sql, args)}
+        return {int(r[0]) for r in self.conn.execute(f"SELECT p.pk FROM papers p WHERE {cond}", args)}
 
     def count_papers(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0])

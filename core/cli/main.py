@@ -153,6 +153,8 @@ def search_cmd(
     ] = None,
     category: Annotated[str | None, typer.Option("--category", help="e.g. cs.CL, or cs for all cs.*")] = None,
     since: Annotated[int | None, typer.Option("--since", help="only papers from this year on")] = None,
+    predicted: Annotated[bool, typer.Option("--predicted", help="--category also matches papers without "
+                                            "categories by their predicted one (paperkg topics predict)")] = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -167,7 +169,9 @@ def search_cmd(
         fail("the query is empty")
     settings = settings_for(home, fusion=fusion)
     with catalog_for(settings) as catalog:
-        hits = Searcher(settings, catalog).search(query, k=k, mode=mode, category=category, since=since)  # type: ignore[arg-type]
+        hits = Searcher(settings, catalog).search(
+            query, k=k, mode=mode, category=category, since=since, predicted=predicted  # type: ignore[arg-type]
+        )
     if as_json:
         print_json({"query": query, "mode": mode, "results": [h.to_dict() for h in hits]})
         return
@@ -349,3 +353,7 @@ collection_cli.register(app)
 from paperkg.cli import doctor as doctor_cli  # noqa: E402
 
 doctor_cli.register(app)
+
+from paperkg.cli import insights as insights_cli  # noqa: E402  (trends, duplicates, topics)
+
+insights_cli.register(app)

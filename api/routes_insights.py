@@ -1,0 +1,183 @@
+"""Insight endpoints: entity trends, rising entities, associations, duplicate candidates, predicted topics."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from paperkg.api.deps import get_catalog, get_settings
+from paperkg.api.schemas import ErrorBody
+from paperkg.catalog import Catalog
+from paperkg.errors import PaperNotFound
+from paperkg.graph import trends
+from paperkg.records import normalize_id
+from paperkg.settings import Settings
+from pydantic import BaseModel, Field
+
+router = APIRouter(tags=["insights"])
+ERRORS = {404: {"model": ErrorBody}, 422: {"model": ErrorBody}}
+CATEGORY = Query(None, max_length=40, pattern=r"^[A-Za-z][\w.\-]*$", description="cs.CL, or cs for every cs.*")
+PREDICTED = Query(False, description="the category also matches predicted categories of unlabelled papers")
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+class EntityOut(BaseModel):
+    id: str
+    name: str
+    type: str
+    aliases: list[str]
+    paper_count: int
+    mention_count: int
+
+
+class SeriesOut(BaseModel):
+    query: str = Field(description="the name asked for; `entity` is the canonical entity it resolved to")
+    entity: EntityOut
+    counts: list[int] = Field(description="papers mentioning the entity, one per period")
+    shares: list[float] = Field(description="counts divided by all papers of the period")
+    total: int
+
+
+class TrendsOut(BaseModel):
+    by: Literal["month", "year"]
+    category: str | None
+    predicted: bool
+    periods: list[str]
+    papers: list[int] = Field(description="all papers per period (after the category filter)")
+    series: list[SeriesOut]
+
+
+class RisingOut(BaseModel):
+    entity: EntityOut
+    recent: int
+    before: int
+    recent_share: float
+    before_share: float
+    growth: float = Field(description="share difference in percentage points")
+    z: float = Field(description="two-proportion z statistic of the growth")
+
+
+class RisingReportOut(BaseModel):
+    by: Literal["month", "year"]
+    category: str | None
+    recent_periods: list[str]
+    before_periods: list[str]
+    recent_papers: int
+    before_papers: int
+    min_papers: int
+    min_z: float
+    results: list[RisingOut]
+
+
+class AssociationOut(BaseModel):
+    entity: EntityOut
+    together: int = Field(description="papers mentioning both")
+    papers: int
+    pmi: float
+    npmi: float
+    lift: float
+
+
+class AssociationsOut(BaseModel):
+    entity: EntityOut
+    papers: int
+    corpus: int = Field(description="papers with any entity")
+    min_support: int
+    category: str | None
+    results: list[AssociationOut]
+
+
+class EvidenceOut(BaseModel):
+    doi: str | None
+    title: float
+    authors: float | None
+    cosine: float | None
+    reasons: list[str]
+
+
+class DuplicateOut(BaseModel):
+    keep: str
+    drop: str
+    keep_title: str
+    drop_title: str
+    evidence: EvidenceOut
+
+
+class DuplicatesOut(BaseModel):
+    pairs: list[DuplicateOut]
+
+
+class PredictedOut(BaseModel):
+    category: str
+    rank: int
+    confidence: float = Field(description="the predictor's probability")
+    model: str
+
+
+class TopicsOut(BaseModel):
+    id: str
+    categories: list[str] = Field(description="given categories (from the source)")
+    predicted: list[PredictedOut] = Field(description="predicted categories, kept apart from the given ones")
+
+
+@router.get("/trends", response_model=TrendsOut, responses=ERRORS)
+def get_trends(
+    catalog: CatalogDep,
+    entity: Annotated[list[str], Query(min_length=1, max_length=10, description="entity names, aliases or ids")],
+    by: Literal["month", "year"] = "year",
+    since: Annotated[str | None, Query(pattern=r"^\d{4}(-\d{2})?$")] = None,
+    category: str | None = CATEGORY,
+    predicted: bool = PREDICTED,
+) -> dict:
+    names = [e.strip() for e in entity if e.strip()][:10]
+    return trends.entity_trends(catalog, names, by=by, category=category, predicted=predicted,
+                                since=since).to_dict()
+
+
+@router.get("/trends/rising", response_model=RisingReportOut, responses=ERRORS)
+def get_rising(
+    catalog: CatalogDep,
+    by: Literal["month", "year"] = "year",
+    window: Annotated[int | None, Query(ge=1, le=60)] = None,
+    min_papers: Annotated[int, Query(ge=1, le=10_000)] = 3,
+    min_z: Annotated[float, Query(ge=0, le=20)] = 1.96,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    category: str | None = CATEGORY,
+    predicted: bool = PREDICTED,
+) -> dict:
+    return trends.rising_entities(catalog, by=by, window=window, category=category, predicted=predicted,
+                                  min_papers=min_papers, min_z=min_z, limit=limit).to_dict()
+
+
+@router.get("/trends/associations", response_model=AssociationsOut, responses=ERRORS)
+def get_associations(
+    catalog: CatalogDep,
+    entity: Annotated[str, Query(min_length=1, max_length=200)],
+    min_support: Annotated[int, Query(ge=1, le=10_000)] = 3,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    category: str | None = CATEGORY,
+    predicted: bool = PREDICTED,
+) -> dict:
+    return trends.associations(catalog, entity, category=category, predicted=predicted, min_support=min_support,
+                               limit=limit).to_dict()
+
+
+@router.get("/duplicates", response_model=DuplicatesOut, responses=ERRORS)
+def get_duplicates(settings: SettingsDep, catalog: CatalogDep, vectors: bool = True) -> dict:
+    """Candidate duplicate pairs with their evidence (merging is `paperkg duplicates --merge`)."""
+    from paperkg.dedupe import find_duplicates
+
+    return {"pairs": [p.to_dict() for p in find_duplicates(catalog, settings, use_vectors=vectors)]}
+
+
+@router.get("/papers/{paper_id:path}/topics", response_model=TopicsOut, responses=ERRORS)
+def get_topics(catalog: CatalogDep, paper_id: Annotated[str, Path(min_length=1, max_length=200)]) -> dict:
+    pk = catalog.paper_pk(normalize_id(paper_id))
+    if pk is None:
+        raise PaperNotFound(f"unknown paper id {paper_id!r}")
+    paper = catalog.papers_by_pk([pk])[pk]
+    preds = catalog.predictions_of([pk]).get(pk, [])
+    return {"id": paper.id, "categories": paper.categories,
+            "predicted": [{"category": p.category, "rank": p.rank, "confidence": p.confidence, "model": p.model}
+                          for p in preds]}

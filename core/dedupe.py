@@ -1,0 +1,210 @@
+"""Duplicate papers: the same work under two ids (publisher PDF and arXiv record, versions), found and merged.
+
+Candidates come from three cheap blockings: equal DOI, equal compact title, and near vectors in the dense
+index. A candidate is a duplicate only when two kinds of evidence agree (a DOI and the title, the title and
+the authors, a near-identical vector and the title or the authors): one signal alone produces false pairs
+(PDF extraction picks up a cited paper's DOI; surveys share titles; near-copies share abstracts)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from itertools import combinations
+
+from paperkg.catalog import Catalog
+from paperkg.catalog.citation_match import compact_key
+from paperkg.records import Paper, normalize_arxiv_id
+from paperkg.settings import Settings
+from rapidfuzz import fuzz
+
+TITLE_SAME = 0.92  # rapidfuzz ratio of compact titles: typesetting and punctuation differences only
+TITLE_CLOSE = 0.70  # a retitled version still shares most of its title
+AUTHORS_SAME = 0.5  # share of the shorter author list found in the other (by folded surname)
+COSINE_SAME = 0.95  # title + abstract vectors of two versions of one paper; different papers stay below
+NEIGHBOURS = 5
+
+
+@dataclass(slots=True)
+class Evidence:
+    doi: str | None = None  # the shared DOI
+    title: float = 0.0  # title similarity, 0..1
+    authors: float | None = None  # None when either side has no authors
+    cosine: float | None = None  # None without a dense index
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class DuplicatePair:
+    keep: str
+    drop: str
+    keep_title: str
+    drop_title: str
+    evidence: Evidence
+    merged: dict[str, int] | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _fold(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    words = re.sub(r"[^a-z ]+", " ", text).split()
+    return words[-1] if words else ""
+
+
+def _surnames(authors: list[str]) -> set[str]:
+    # "Last, First" (BibTeX style) or "First Last"; the surname is what every source spells the same way
+    out = set()
+    for a in authors:
+        name = a.split(",")[0] if "," in a else a
+        if s := _fold(name):
+            out.add(s)
+    return out
+
+
+def _doi(p: Paper) -> str | None:
+    if not p.doi:
+        return None
+    doi = p.doi.strip().lower().removeprefix("https://doi.org/").removeprefix("doi:")
+    return doi or None
+
+
+def author_overlap(a: list[str], b: list[str]) -> float | None:
+    sa, sb = _surnames(a), _surnames(b)
+    if not sa or not sb:
+        return None
+    return len(sa & sb) / min(len(sa), len(sb))
+
+
+def title_similarity(a: str, b: str) -> float:
+    ka, kb = compact_key(a), compact_key(b)
+    if not ka or not kb:
+        return 0.0
+    return fuzz.ratio(ka, kb) / 100.0
+
+
+def judge(a: Paper, b: Paper, cosine: float | None) -> Evidence:
+    """The evidence for a pair, with `reasons` empty unless it is judged a duplicate."""
+    ev = Evidence(title=round(title_similarity(a.title, b.title), 4), authors=author_overlap(a.authors, b.authors),
+                  cosine=None if cosine is None else round(cosine, 4))
+    da, db = _doi(a), _doi(b)
+    if da and da == db:
+        ev.doi = da
+    authors_agree = ev.authors is not None and ev.authors >= AUTHORS_SAME
+    authors_clash = ev.authors is not None and ev.authors == 0.0
+    near = cosine is not None and cosine >= COSINE_SAME
+    if ev.doi and (ev.title >= TITLE_CLOSE or near):
+        ev.reasons.append("same DOI")
+    if ev.title >= TITLE_SAME and (authors_agree or (ev.authors is None and (near or ev.doi))):
+        ev.reasons.append("same title and authors" if authors_agree else "same title, near vector")
+    if near and not authors_clash and (ev.title >= TITLE_CLOSE or authors_agree):
+        ev.reasons.append("near-identical title and abstract vectors")
+    return ev
+
+
+def _preference(p: Paper, pk: int) -> tuple:
+    """Which of two copies to keep: the arXiv record (id, categories, versions), then the richer, then older."""
+    return (
+        normalize_arxiv_id(p.id) is None,
+        p.source == "pdf",
+        not p.categories,
+        not p.abstract,
+        pk,
+    )
+
+
+def _neighbour_pairs(settings: Settings) -> dict[tuple[int, int], float]:
+    from paperkg.errors import IndexNotReady
+    from paperkg.index.vectors import VectorStore
+
+    try:
+        store = VectorStore.load(settings)
+    except IndexNotReady:
+        return {}
+    dense = store._dense
+    ids = [int(i) for i in dense.all_ids().tolist()]
+    out: dict[tuple[int, int], float] = {}
+    for start in range(0, len(ids), 2048):
+        chunk = ids[start : start + 2048]
+        vecs = dense.reconstruct(chunk)
+        for pk, hits in zip(chunk, dense.search(vecs, NEIGHBOURS + 1), strict=True):
+            for other, score in hits:
+                if other != pk and score >= COSINE_SAME:
+                    out[(min(pk, other), max(pk, other))] = score
+    return out
+
+
+def find_duplicates(catalog: Catalog, settings: Settings, *, use_vectors: bool = True) -> list[DuplicatePair]:
+    """Every pair of catalog papers judged to be one work, with its evidence, the kept id first."""
+    papers: dict[int, Paper] = {pk: p for pk, _h, p in catalog.iter_papers()}
+    candidates: set[tuple[int, int]] = set()
+    blocks: dict[str, list[int]] = {}
+    for pk, p in papers.items():
+        if doi := _doi(p):
+            blocks.setdefault("doi:" + doi, []).append(pk)
+        if key := compact_key(p.title):
+            blocks.setdefault("title:" + key, []).append(pk)
+    for members in blocks.values():
+        if len(members) <= 50:  # a "title" shared by 50 papers is a placeholder ("Introduction"), not a work
+            candidates.update((min(a, b), max(a, b)) for a, b in combinations(members, 2))
+    near = _neighbour_pairs(settings) if use_vectors else {}
+    candidates.update(near)
+    pairs = []
+    for a, b in sorted(candidates):
+        if a not in papers or b not in papers:
+            continue
+        cosine = near.get((a, b))
+        if cosine is None and use_vectors:
+            cosine = _pair_cosine(settings, a, b)
+        ev = judge(papers[a], papers[b], cosine)
+        if not ev.reasons:
+            continue
+        keep, drop = sorted((a, b), key=lambda pk: _preference(papers[pk], pk))
+        pairs.append(DuplicatePair(papers[keep].id, papers[drop].id, papers[keep].title, papers[drop].title, ev))
+    return pairs
+
+
+_vector_cache: dict[str, object] = {}
+
+
+def _pair_cosine(settings: Settings, a: int, b: int) -> float | None:
+    # blocked pairs (same DOI or title) that were not among each other's nearest neighbours
+    from paperkg.errors import IndexNotReady
+    from paperkg.index.vectors import VectorStore
+
+    key = str(settings.home)
+    if key not in _vector_cache:
+        try:
+            _vector_cache[key] = VectorStore.load(settings)
+        except IndexNotReady:
+            _vector_cache[key] = None
+    store = _vector_cache[key]
+    if store is None:
+        return None
+    va, vb = store.vector(a), store.vector(b)  # type: ignore[attr-defined]
+    return None if va is None or vb is None else float(va @ vb)
+
+
+def merge_duplicates(catalog: Catalog, settings: Settings, pairs: list[DuplicatePair]) -> list[DuplicatePair]:
+    """Merge each pair (drop into keep), then bring entity counts, indexes and the graph up to date."""
+    from paperkg.graph.build import build_graph
+    from paperkg.index.build import update_indexes
+
+    touched: set[int] = set()
+    for pair in pairs:
+        keep_pk, drop_pk = catalog.paper_pk(pair.keep), catalog.paper_pk(pair.drop)
+        if keep_pk is None or drop_pk is None or keep_pk == drop_pk:
+            continue  # already merged through an earlier pair (a chain a->b, c->b)
+        touched.update(catalog.entities_of_paper(drop_pk))
+        evidence = {**asdict(pair.evidence), "drop_title": pair.drop_title}
+        pair.merged = catalog.merge_papers(keep_pk, drop_pk, evidence)
+    _vector_cache.clear()
+    if any(p.merged is not None for p in pairs):
+        if touched:
+            with catalog.transaction():
+                catalog.refresh_entities(sorted(touched))
+        if (settings.index_dir / "dense" / "CURRENT").is_file():
+            update_indexes(catalog, settings, progress=False)
+        build_graph(catalog, settings)
+    return pairs
