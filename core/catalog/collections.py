@@ -108,10 +108,11 @@ class CollectionsMixin:
         for raw in paper_ids:
             pid = normalize_id(raw)
             row = self.conn.execute("SELECT pk FROM papers WHERE id = ?", (pid,)).fetchone()
-            if row is None:
+            pk = int(row[0]) if row else self.resolve_alias(pid)  # type: ignore[attr-defined]  # merged duplicates
+            if pk is None:
                 unknown.append(raw)
-            elif int(row[0]) not in pks:
-                pks.append(int(row[0]))
+            elif pk not in pks:
+                pks.append(pk)
         if unknown:
             raise PaperNotFound(f"unknown paper id {', '.join(repr(u) for u in unknown)}")
         return pks

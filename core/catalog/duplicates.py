@@ -13,7 +13,10 @@ _OWN_ROWS = {
     "paper_authors", "paper_categories", "index_state", "tag_state", "paper_match_keys", "predicted_categories",
 }
 # Tables merge_papers moves by hand (partly), before the generic pass.
-_HANDLED = {"papers", "citations", "passages", "mentions", "mention_entities", "relations", "paper_aliases"}
+_HANDLED = {
+    "papers", "citations", "passages", "mentions", "mention_entities", "relations", "paper_aliases",
+    "collection_papers",
+}
 
 
 class DuplicatesMixin:
@@ -72,6 +75,8 @@ class DuplicatesMixin:
                 cur = self.conn.execute("UPDATE passages SET paper_pk = ? WHERE paper_pk = ?", (keep_pk, drop_pk))
                 moved["passages"] = cur.rowcount
             moved["mentions"] = self._move_mentions(keep_pk, drop_pk)
+            if hasattr(self, "move_collection_memberships"):  # a membership beats a dismissal (collections.py)
+                moved["collection_papers"] = self.move_collection_memberships(drop_pk, keep_pk)
             for table, column in self._paper_refs():
                 if table in _HANDLED or table in _OWN_ROWS:
                     continue

@@ -84,6 +84,11 @@ def test_find_and_merge_a_publisher_copy(home) -> None:
             c.execute("CREATE TABLE IF NOT EXISTS test_members (name TEXT NOT NULL, paper_pk INTEGER NOT NULL "
                       "REFERENCES papers(pk) ON DELETE CASCADE, PRIMARY KEY (name, paper_pk))")
             c.execute("INSERT INTO test_members VALUES ('reading', ?)", (pdf_pk,))
+            catalog.create_collection("to read")
+            catalog.set_collection_state("to read", ["pdf:0123456789abcdef"], "member")
+            catalog.create_collection("not for me")
+            catalog.set_collection_state("not for me", [arxiv.id], "dismissed")
+            catalog.set_collection_state("not for me", ["pdf:0123456789abcdef"], "member")
 
         pairs = find_duplicates(catalog, home)
         assert [(p.keep, p.drop) for p in pairs] == [(arxiv.id, "pdf:0123456789abcdef")]
@@ -101,6 +106,9 @@ def test_find_and_merge_a_publisher_copy(home) -> None:
         assert c.execute("SELECT cited_pk FROM citations WHERE citing_pk = ?", (other_pk,)).fetchone()[0] == arxiv_pk
         assert c.execute("SELECT COUNT(*) FROM citations WHERE citing_pk = ?", (arxiv_pk,)).fetchone()[0] == 1
         assert c.execute("SELECT paper_pk FROM test_members").fetchone()[0] == arxiv_pk
+        assert [m[1] for m in catalog.collection_members("to read").papers] == [arxiv.id]
+        assert [m[1] for m in catalog.collection_members("not for me").papers] == [arxiv.id]  # member wins
+        assert catalog.resolve_paper_ids(["pdf:0123456789abcdef"]) == [arxiv_pk]
         assert c.execute("SELECT paper_pk FROM mention_entities").fetchone()[0] == arxiv_pk
         assert c.execute("SELECT paper_count FROM entities WHERE key = 'lasso'").fetchone()[0] == 1
         evidence = json.loads(c.execute("SELECT evidence FROM paper_aliases").fetchone()[0])
