@@ -36,7 +36,12 @@ class ExplanationOut(BaseModel):
         [], description="seed -MENTIONS-> entity -REL-> entity <-MENTIONS- paper"
     )
     vector_similarity: float | None = None
-    graph_score: float = 0.0
+    graph_score: float = Field(0.0, description="random-walk score (mean over the seeds)")
+    lexical_score: float | None = Field(None, description="BM25 more-like-this, scaled by the seed's best match")
+    signals: dict[str, float] = Field(
+        {}, description="each feature's share of the learned score (standardised value x weight)"
+    )
+    ranking: str | None = Field(None, description="the learned model (or fixed rule) that ranked the list")
     note: str | None = Field(None, description="e.g. graph-only ranking when the vector index is not built")
 
 

@@ -17,7 +17,9 @@ import numpy as np
 from paperkg.catalog import Catalog
 from paperkg.errors import BadInput, IndexNotReady, PaperNotFound
 from paperkg.graph.build import KnowledgeGraph, load_graph
-from paperkg.graph.walk import WalkConfig, personalized_pagerank
+from paperkg.graph.ranker import LinearRanker, load_ranker
+from paperkg.graph.signals import Signals, collect, lexical_index
+from paperkg.graph.walk import WalkConfig
 from paperkg.settings import Settings
 
 NO_INDEX_NOTE = "vector index not ready: graph-only ranking"
@@ -42,6 +44,9 @@ class Explanation:
     relation_path: list[str] = field(default_factory=list)  # [seed, -MENTIONS->, entity, -USED_FOR->, ...]
     vector_similarity: float | None = None
     graph_score: float = 0.0
+    lexical_score: float | None = None  # BM25 more-like-this, scaled by the best match of the seed
+    signals: dict[str, float] = field(default_factory=dict)  # each feature's share of the learned score
+    ranking: str | None = None  # the model or rule that ranked this list
     note: str | None = None
 
 
@@ -58,15 +63,32 @@ class Recommendation:
 
 @dataclass(frozen=True, slots=True)
 class FusionConfig:
+    # "learned": the linear model of ranker.py over every signal (the default); "convex": the previous
+    # w * minmax(cosine) + (1 - w) * walk / max(walk); "vector", "lexical", "graph": one family of signals
+    # alone (the evaluation's ablations)
+    ranking: str = "learned"
+    model: str = "default"  # which model of graph/related_model.json "learned" uses
     # convex weight of the normalized cosine (0 = graph only, 1 = vector only); 0.8 was the best fusion
     # weight on the dev half of both tasks of scripts/eval_recommend.py (4000 real arXiv records, README)
     vector_weight: float = 0.8
-    candidates: int = 100
+    candidates: int = 100  # per source (dense neighbours, BM25 more-like-this, graph walk) before ranking
     negative_weight: float = 0.5
     # how graph scores are scaled before mixing: "max" (score / best score) or "sqrt" (square root of that,
     # which lifts the long tail of random-walk scores towards the cosines' spread)
     graph_norm: str = "max"
     walk: WalkConfig = field(default_factory=WalkConfig)
+    model_path: Path | None = None  # another weights file (training, tests)
+    sources: tuple[str, ...] | None = None  # candidate sources; default: those the ranking reads
+
+
+RANKINGS = ("learned", "convex", "vector", "lexical", "graph")
+_SOURCES = {
+    "learned": ("vector", "lexical", "graph"),
+    "convex": ("vector", "graph"),
+    "vector": ("vector",),
+    "lexical": ("lexical",),
+    "graph": ("graph",),
+}
 
 
 # --- vector store access (cached per process, refreshed when the index is republished) -------------------
@@ -113,6 +135,7 @@ def recommend(
     *,
     kg: KnowledgeGraph | None = None,
     store: object | None = None,
+    lexical: object | None = None,
     only: set[int] | None = None,
 ) -> list[Recommendation]:
     """Papers close to the positive seeds and away from the negative ones; with `only` (paper keys), every
@@ -123,68 +146,61 @@ def recommend(
         raise BadInput("at least one positive paper id is needed")
     if k < 1:
         raise BadInput("k must be at least 1")
+    if cfg.ranking not in RANKINGS:
+        raise BadInput(f"unknown ranking {cfg.ranking!r}; expected one of {', '.join(RANKINGS)}")
     pos_pks = [_pk(catalog, pid) for pid in positive]
     neg_pks = [_pk(catalog, pid) for pid in negative]
-    kg = kg if kg is not None else load_graph(settings)
-    store = store if store is not None else vector_store(settings)
-    exclude = set(pos_pks) | set(neg_pks)
+    sources = cfg.sources or _SOURCES[cfg.ranking]
+    wanted = set(sources)
+    if cfg.ranking == "learned" and (model := load_ranker(cfg.model, cfg.model_path)) is not None:
+        wanted = _families(model.features)  # a model without graph features is ranked without the graph
+        sources = cfg.sources or tuple(s for s in ("vector", "lexical", "graph") if s in wanted)
+    kg = kg if kg is not None else (load_graph(settings) if "graph" in wanted else None)
+    store = store if store is not None else (vector_store(settings) if "vector" in wanted else None)
+    lex = lexical if lexical is not None else (lexical_index(settings) if "lexical" in wanted else None)
     notes = []
-
-    # graph: one walk per seed, so that each result can name the seed that brought it
-    per_seed: dict[str, np.ndarray] = {}
-    graph = None
-    if kg is not None:
-        rows = {pid: kg.paper_row(pk) for pid, pk in zip(positive, pos_pks, strict=True)}
-        for pid, row in rows.items():
-            if row is not None:
-                per_seed[pid] = personalized_pagerank(kg, {row: 1.0}, cfg.walk)
-        if per_seed:
-            graph = sum(per_seed.values()) / len(per_seed)
-            neg_rows = [r for r in (kg.paper_row(pk) for pk in neg_pks) if r is not None]
-            if neg_rows:
-                graph = graph - cfg.negative_weight * personalized_pagerank(
-                    kg, {r: 1.0 for r in neg_rows}, cfg.walk
-                )
-            for pk in exclude:
-                if (row := kg.paper_row(pk)) is not None:
-                    graph[row] = 0.0
-    else:
+    if kg is None and "graph" in sources:
         notes.append(NO_GRAPH_NOTE)
-
-    # vectors: centroid of the positives minus the centroid of the negatives
-    seed_vecs: dict[str, np.ndarray] = {}
-    query = None
-    if store is not None:
-        for pid, pk in zip(positive, pos_pks, strict=True):
-            if (v := store.vector(pk)) is not None:
-                seed_vecs[pid] = v
-        neg_vecs = [v for v in (store.vector(pk) for pk in neg_pks) if v is not None]
-        if seed_vecs:
-            query = np.mean(list(seed_vecs.values()), axis=0)
-            if neg_vecs:
-                query = query - np.mean(neg_vecs, axis=0)
-            query = (query / max(float(np.linalg.norm(query)), 1e-12)).astype(np.float32)
-    if query is None:
+    if store is None and "vector" in sources:
         notes.append(NO_INDEX_NOTE)
-
-    if graph is None and query is None:
+    signals = collect(
+        catalog, settings, kg, store, lex, positive, pos_pks, neg_pks,
+        sources=sources, candidates=max(cfg.candidates, k), walk=cfg.walk, negative_weight=cfg.negative_weight,
+        only=only,
+    )
+    if not len(signals.pks):
         return []
-    scored = _fuse(kg, store, graph, query, exclude, cfg, only)
-    top = scored[:k]
-    titles = catalog.paper_titles([pk for pk, *_ in top])
+    scores, ranker = _score(signals, cfg, has_graph=kg is not None, has_text=store is not None or lex is not None)
+    order = np.lexsort((signals.pks, -scores))[:k]
+    top_pks = [int(signals.pks[i]) for i in order]
+    titles = catalog.paper_titles(top_pks)
+    seed_vecs = {}
+    if store is not None:
+        seed_vecs = {pid: v for pid, pk in zip(positive, pos_pks, strict=True) if (v := store.vector(pk)) is not None}
     out = []
-    for pk, score, g, cos in top:
-        explanation = _explain(kg, pk, positive, pos_pks, per_seed, seed_vecs, store, g, cos)
+    for i, pk in zip(order.tolist(), top_pks, strict=True):
+        row = signals.walk_rows[i] if signals.walk_rows is not None else -1
+        explanation = _explain(kg, pk, positive, pos_pks, signals.per_seed_walk, seed_vecs, store)
+        explanation.graph_score = round(float(_walk_of(signals, row)), 8)
+        explanation.vector_similarity = (
+            round(signals.cosine[pk], 4) if store is not None and pk in signals.cosine else None
+        )
+        if lex is not None:
+            explanation.lexical_score = round(float(signals.features["bm25"][i]), 4)
+        if ranker is not None:
+            explanation.signals = ranker.contributions(signals, i)
+        explanation.ranking = ranker.name if ranker is not None else cfg.ranking
         explanation.note = "; ".join(notes) or None
         pid, title = titles.get(pk, (str(pk), ""))
-        out.append(
-            Recommendation(
-                id=pid,
-                title=title,
-                score=round(float(score), 6),
-                explanation=explanation,
-            )
-        )
+        out.append(Recommendation(id=pid, title=title, score=round(float(scores[i]), 6), explanation=explanation))
+    return out
+
+
+def _families(features: tuple[str, ...]) -> set[str]:
+    """The signal families (and so the indexes) a model reads."""
+    out = set()
+    for f in features:
+        out.add("vector" if f.startswith("cos") else "lexical" if f.startswith("bm25") else "graph")
     return out
 
 
@@ -195,61 +211,39 @@ def _pk(catalog: Catalog, paper_id: str) -> int:
     return pk
 
 
-# --- fusion ---------------------------------------------------------------------------------------------
-def _fuse(
-    kg: KnowledgeGraph | None,
-    store,
-    graph: np.ndarray | None,
-    query: np.ndarray | None,
-    exclude: set[int],
-    cfg: FusionConfig,
-    only: set[int] | None = None,
-) -> list[tuple[int, float, float, float | None]]:
-    """(pk, fused score, graph score, cosine) for the union of both candidate lists (or for `only`), best
-    first."""
-    g_by_pk: dict[int, float] = {}
-    cos_by_pk: dict[int, float] = {}
-    if only is not None:  # a fixed candidate set: both scores are filled in for each below
-        candidates = set(only) - exclude
-    elif graph is not None and kg is not None:
-        positive = np.flatnonzero(graph > 0)
-        if len(positive) > cfg.candidates:  # partial selection: a full sort of ~10^5 scores costs ~30 ms
-            positive = positive[np.argpartition(-graph[positive], cfg.candidates)[: cfg.candidates]]
-        top = positive[np.argsort(-graph[positive], kind="stable")]
-        g_by_pk = {int(kg.paper_pks[r]): float(graph[r]) for r in top}
-    if only is None and query is not None:
-        cos_by_pk = {pk: float(s) for pk, s in store.search(query, cfg.candidates, exclude=exclude)}
-    if only is None:
-        candidates = (set(g_by_pk) | set(cos_by_pk)) - exclude
-    if query is not None:
-        for pk in candidates - set(cos_by_pk):
-            if (v := store.vector(pk)) is not None:
-                cos_by_pk[pk] = float(v @ query)
-    if graph is not None and kg is not None:
-        for pk in candidates - set(g_by_pk):
-            row = kg.paper_row(pk)
-            g_by_pk[pk] = float(graph[row]) if row is not None else 0.0
-    g_max = max((v for v in g_by_pk.values() if v > 0), default=0.0)
-    cos_vals = list(cos_by_pk.values())
-    c_min, c_max = (min(cos_vals), max(cos_vals)) if cos_vals else (0.0, 0.0)
-    w = (
-        cfg.vector_weight
-        if (query is not None and graph is not None)
-        else (1.0 if query is not None else 0.0)
-    )
-    scored = []
-    for pk in candidates:
-        g = g_by_pk.get(pk, 0.0)
-        cos = cos_by_pk.get(pk)
-        g_norm = max(g, 0.0) / g_max if g_max > 0 else 0.0
-        if cfg.graph_norm == "sqrt":
-            g_norm = float(np.sqrt(g_norm))
-        c_norm = (
-            (cos - c_min) / (c_max - c_min) if cos is not None and c_max > c_min else (1.0 if cos else 0.0)
-        )
-        scored.append((pk, w * c_norm + (1 - w) * g_norm, g, cos))
-    scored.sort(key=lambda t: (-t[1], t[0]))
-    return scored
+def _walk_of(signals: Signals, row: int) -> float:
+    if row < 0 or not signals.per_seed_walk:
+        return 0.0
+    return float(np.mean([w[row] for w in signals.per_seed_walk.values()]))
+
+
+# --- scoring --------------------------------------------------------------------------------------------
+def _score(
+    signals: Signals, cfg: FusionConfig, *, has_graph: bool, has_text: bool
+) -> tuple[np.ndarray, LinearRanker | None]:
+    """Scores of the candidates, and the linear model that made them (None for the fixed rules)."""
+    f = signals.features
+    if cfg.ranking == "vector":
+        return f["cos"], None
+    if cfg.ranking == "lexical":
+        return f["bm25"], None
+    name = cfg.model if cfg.ranking == "learned" else "graph" if cfg.ranking == "graph" else None
+    if name is not None:
+        if not has_graph and name != "graph":
+            name = "text"  # no graph built: the model trained without graph features
+        elif not has_text:
+            name = "graph"  # no text index: graph features only
+        ranker = load_ranker(name, cfg.model_path)
+        if ranker is not None:
+            return ranker.score(signals), ranker
+        if cfg.ranking == "graph":
+            return f["walk"], None
+    # convex: the fixed rule (also the fallback when no weights file ships)
+    w = cfg.vector_weight if has_graph and has_text else (1.0 if has_text else 0.0)
+    cos = f["cos"]
+    c_norm = (cos - cos.min()) / (cos.max() - cos.min()) if len(cos) and cos.max() > cos.min() else cos
+    g = np.sqrt(f["walk"]) if cfg.graph_norm == "sqrt" else f["walk"]
+    return w * c_norm + (1 - w) * g, None
 
 
 # --- explanations ---------------------------------------------------------------------------------------
@@ -261,10 +255,8 @@ def _explain(
     per_seed: dict[str, np.ndarray],
     seed_vecs: dict[str, np.ndarray],
     store,
-    g: float,
-    cos: float | None,
 ) -> Explanation:
-    ex = Explanation(graph_score=round(g, 8), vector_similarity=None if cos is None else round(cos, 4))
+    ex = Explanation()
     row = kg.paper_row(pk) if kg is not None else None
     vec = store.vector(pk) if (store is not None and seed_vecs) else None
     contributions = {}

@@ -41,6 +41,20 @@ def replicated(records: list, n: int) -> list:
     return out
 
 
+def cpu_info() -> dict:
+    """CPU model and the SIMD flags that matter for the vector scan (figures are only comparable per host)."""
+    model, flags = "", set()
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name") and not model:
+            model = line.split(":", 1)[1].strip()
+        elif line.startswith("flags") and not flags:
+            flags = set(line.split(":", 1)[1].split())
+    wanted = ("avx2", "fma", "avx512f", "avx512_vnni", "amx_int8", "amx_bf16")
+    import os
+
+    return {"model": model, "flags": [f for f in wanted if f in flags], "cores": os.cpu_count()}
+
+
 def timed(fn, *args, **kwargs):
     t = time.perf_counter()
     result = fn(*args, **kwargs)
@@ -100,7 +114,7 @@ def main(argv: list[str] | None = None) -> dict:
     from paperkg.catalog import open_catalog
     from paperkg.graph.build import build_graph, load_graph
     from paperkg.graph.export import export_neo4j_admin
-    from paperkg.graph.recommend import recommend
+    from paperkg.graph.recommend import FusionConfig, recommend
     from paperkg.settings import load_settings
 
     report: dict = {"papers": args.papers}
@@ -143,12 +157,31 @@ def main(argv: list[str] | None = None) -> dict:
         _, s = timed(np.dot, vectors, vectors[0])
         scan.append(s * 1000)
     report["baseline_flat_scan_ms"] = round(float(np.median(scan)), 1)
+    # BM25 over the same papers: the learned ranking's more-like-this source (built once, kept with --reuse)
+    from paperkg.graph.signals import lexical_index
+    from paperkg.index.build import lexical_root
+    from paperkg.index.lexical import LexicalIndex, document_text
+
+    lex = lexical_index(settings)
+    if lex is None:
+        docs = ((pk, document_text(p.title, p.abstract)) for pk, _h, p in catalog.iter_papers())
+        built, report["bm25_build_s"] = timed(LexicalIndex.build, docs, total=catalog.count_papers())
+        built.save(lexical_root(settings))
+        lex = lexical_index(settings)
+    report["cpu"] = cpu_info()
     seeds = [kg.paper_ids[i] for i in rng.choice(kg.n_papers, args.queries, replace=False)]
     _, report["first_query_s"] = timed(recommend, catalog, settings, [seeds[0]], [], 10, kg=kg, store=None)
-    for name, st in (("graph_only", None), ("fused", store)):
+    graph_only, convex = FusionConfig(ranking="graph"), FusionConfig(ranking="convex")
+    runs = (
+        ("graph_only", None, None, graph_only),
+        ("fused_convex", store, None, convex),  # the previous default: vectors + walk, fixed weight
+        ("learned_default", store, lex, FusionConfig()),  # vectors + BM25 more-like-this + graph, learned
+    )
+    for name, st, lx, cfg in runs:
         lat = []
+        recommend(catalog, settings, [seeds[0]], [], 10, cfg, kg=kg, store=st, lexical=lx)  # warm caches
         for pid in seeds:
-            _, s = timed(recommend, catalog, settings, [pid], [], 10, kg=kg, store=st)
+            _, s = timed(recommend, catalog, settings, [pid], [], 10, cfg, kg=kg, store=st, lexical=lx)
             lat.append(s * 1000)
         report[f"related_ms_{name}"] = {
             "mean": round(float(np.mean(lat)), 1),

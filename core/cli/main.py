@@ -283,6 +283,11 @@ def eval_retrieval_cmd(
     console.print(table)
 
 
+from paperkg.cli.eval_related import eval_related_cmd  # noqa: E402
+
+eval_app.command("related")(eval_related_cmd)
+
+
 @app.command("serve")
 def serve_cmd(
     home: HomeOpt = None,

@@ -83,18 +83,21 @@ def test_fusion_with_vectors_and_negatives(built):
         }
     )
     vec_only = recommend(
-        catalog, settings, ["2101.00001"], k=3, kg=kg, store=store, config=FusionConfig(vector_weight=1.0)
+        catalog, settings, ["2101.00001"], k=3, kg=kg, store=store, config=FusionConfig(ranking="vector")
     )
     assert vec_only[0].id == "2101.00007" and vec_only[0].explanation.vector_similarity > 0.9
-    fused = recommend(catalog, settings, ["2101.00001"], k=3, kg=kg, store=store)
+    convex = FusionConfig(ranking="convex")  # the fixed rule: 0.8 x min-max cosine + 0.2 x walk / max walk
+    fused = recommend(catalog, settings, ["2101.00001"], k=3, kg=kg, store=store, config=convex)
     assert fused[0].id == "2101.00006" and fused[0].explanation.note is None
     assert fused[0].explanation.vector_similarity is not None and fused[0].explanation.graph_score > 0
 
-    two = recommend(catalog, settings, ["2101.00001", "2101.00003"], k=6, kg=kg, store=store)
+    two = recommend(catalog, settings, ["2101.00001", "2101.00003"], k=6, kg=kg, store=store, config=convex)
     by_id = {r.id: r.explanation for r in two}
     assert by_id["2101.00004"].seed == "2101.00003" and by_id["2101.00006"].seed == "2101.00001"
 
-    steered = recommend(catalog, settings, ["2101.00001"], ["2101.00006"], k=6, kg=kg, store=store)
+    steered = recommend(
+        catalog, settings, ["2101.00001"], ["2101.00006"], k=6, kg=kg, store=store, config=convex
+    )
     assert "2101.00006" not in [r.id for r in steered]
     base = {r.id: r.score for r in fused}
     after = {r.id: r.score for r in steered}

@@ -1,0 +1,249 @@
+"""Relatedness signals for `recommend`: candidates from three sources and one feature row per candidate.
+
+Sources: the dense index's nearest neighbours, BM25 more-like-this (the seeds' title + abstract as the query)
+and the graph walk. Features, all computed for every candidate of the union whatever source brought it:
+text (cosine, BM25 more-like-this, their ranks) and graph (walk score, overlap of specific entities weighted
+by inverse paper frequency, typed relation paths between the two papers' entities). `ranker.py` turns a
+feature row into a score.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from paperkg.catalog import Catalog
+from paperkg.graph.build import KnowledgeGraph
+from paperkg.graph.walk import WalkConfig, personalized_pagerank
+from paperkg.settings import Settings
+
+TEXT_FEATURES = ("cos", "cos_rank", "bm25", "bm25_rank")
+GRAPH_FEATURES = ("walk", "walk_rank", "ent", "rel")
+FEATURES = TEXT_FEATURES + GRAPH_FEATURES
+# an entity in more than this share of the papers says nothing about relatedness ("model", "approach")
+UBIQUITOUS_DF = 0.02
+
+
+@dataclass(slots=True)
+class Signals:
+    """Candidates (paper pks) with one value per feature; raw cosines and walk scores for explanations."""
+
+    pks: np.ndarray
+    features: dict[str, np.ndarray]
+    cosine: dict[int, float] = field(default_factory=dict)
+    per_seed_walk: dict[str, np.ndarray] = field(default_factory=dict)
+    walk_rows: np.ndarray | None = None  # graph row of each candidate (-1 when not in the graph)
+
+    def matrix(self, names: tuple[str, ...]) -> np.ndarray:
+        return np.stack([self.features[n] for n in names], axis=1) if len(self.pks) else np.zeros((0, len(names)))
+
+
+# --- lexical index access -------------------------------------------------------------------------------
+_LEX_POS: dict[int, tuple[object, dict[int, int]]] = {}
+_LEX_LOCK = threading.Lock()
+
+
+def lexical_index(settings: Settings):
+    """The published BM25 index shared with search, or None when it was never built."""
+    from paperkg.errors import IndexNotReady
+    from paperkg.index.build import lexical_root
+    from paperkg.index.lexical import LexicalIndex
+    from paperkg.index.search import shared_index
+
+    root = lexical_root(settings)
+    if not (root / "CURRENT").is_file():
+        return None
+    try:
+        return shared_index(root, lambda: LexicalIndex.load(root))
+    except IndexNotReady:
+        return None
+
+
+def _positions(lex) -> dict[int, int]:
+    with _LEX_LOCK:
+        cached = _LEX_POS.get(id(lex))
+        if cached is None or cached[0] is not lex:
+            cached = (lex, {int(pk): i for i, pk in enumerate(lex.pks.tolist())})
+            _LEX_POS.clear()  # one index per process at a time: drop the positions of a replaced version
+            _LEX_POS[id(lex)] = cached
+        return cached[1]
+
+
+def mlt_scores(lex, texts: list[str]) -> np.ndarray | None:
+    """BM25 of every indexed document for each text as a query, each scaled by its best score; mean over
+    texts. Indexed by document position (`lex.pks`)."""
+    from paperkg.index.lexical import tokenize
+
+    if lex is None or lex.count == 0 or not texts:
+        return None
+    tokens = tokenize(texts)
+    words = {i: w for w, i in tokens.vocab.items()}
+    total = np.zeros(lex.count, dtype=np.float32)
+    for ids in tokens.ids:
+        token_ids = lex.retriever.get_tokens_ids([words[i] for i in ids])
+        if not token_ids:
+            continue
+        s = np.asarray(lex.retriever.get_scores_from_ids(token_ids), dtype=np.float32)
+        top = float(s.max()) if len(s) else 0.0
+        if top > 0:
+            total += s / top
+    return total / len(texts)
+
+
+# --- entity signals -------------------------------------------------------------------------------------
+def entity_vectors(kg: KnowledgeGraph) -> sp.csr_matrix:
+    """Papers x entities: (1 + log count) x idf over specific entities (in 2+ papers, at most 2 % of them),
+    rows L2-normalised, so that a row product is the cosine of two papers' entity profiles."""
+    cached = kg._cache.get("entity_vectors")
+    if cached is not None:
+        return cached
+    df = kg.entity_df
+    keep = (df >= 2) & (df <= max(2, UBIQUITOUS_DF * kg.n_papers))
+    m = kg.mentions.copy().astype(np.float32)
+    m.data = (1.0 + np.log(m.data)) * kg.entity_idf[m.indices] * keep[m.indices]
+    m.eliminate_zeros()
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
+    inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    m = sp.csr_matrix(sp.diags(inv.astype(np.float32)) @ m)
+    kg._cache["entity_vectors"] = m
+    return m
+
+
+def relation_neighbours(kg: KnowledgeGraph) -> sp.csr_matrix:
+    """Entities x entities: 1 where a typed relation (either direction) links two specific entities."""
+    cached = kg._cache.get("relation_neighbours")
+    if cached is None:
+        r = sp.csr_matrix((kg.relations > 0).astype(np.float32))
+        cached = kg._cache["relation_neighbours"] = sp.csr_matrix(((r + r.T) > 0).astype(np.float32))
+    return cached
+
+
+def _rank_feature(values: np.ndarray) -> np.ndarray:
+    """1 / (1 + log2(rank)) among the candidates: 1 for the best, a slow decay after (ties share ranks)."""
+    order = np.argsort(-values, kind="stable")
+    ranks = np.empty(len(values), dtype=np.float32)
+    ranks[order] = np.arange(1, len(values) + 1, dtype=np.float32)
+    out = 1.0 / (1.0 + np.log2(ranks))
+    out[values <= 0] = 0.0
+    return out
+
+
+# --- the signals of one request -------------------------------------------------------------------------
+def collect(
+    catalog: Catalog,
+    settings: Settings,
+    kg: KnowledgeGraph | None,
+    store,
+    lex,
+    positive: list[str],
+    pos_pks: list[int],
+    neg_pks: list[int],
+    *,
+    sources: tuple[str, ...],
+    candidates: int,
+    walk: WalkConfig,
+    negative_weight: float,
+    only: set[int] | None = None,
+) -> Signals:
+    """Candidates from `sources` (any of "vector", "lexical", "graph"), or exactly the papers `only`, and every
+    feature for each of them."""
+    exclude = set(pos_pks) | set(neg_pks)
+
+    # vector side: centroid of the positives minus the centroid of the negatives
+    query = None
+    if store is not None:
+        seeds = [v for v in (store.vector(pk) for pk in pos_pks) if v is not None]
+        negs = [v for v in (store.vector(pk) for pk in neg_pks) if v is not None]
+        if seeds:
+            query = np.mean(seeds, axis=0) - (np.mean(negs, axis=0) if negs else 0.0)
+            query = (query / max(float(np.linalg.norm(query)), 1e-12)).astype(np.float32)
+
+    # lexical side: BM25 more-like-this of the positives minus that of the negatives
+    bm25 = None
+    if lex is not None:
+        papers = catalog.papers_by_pk(pos_pks + neg_pks)
+        bm25 = mlt_scores(lex, [papers[pk].text for pk in pos_pks if pk in papers])
+        if bm25 is not None and neg_pks:
+            neg = mlt_scores(lex, [papers[pk].text for pk in neg_pks if pk in papers])
+            if neg is not None:
+                bm25 = bm25 - negative_weight * neg
+
+    # graph side: one walk per positive seed (explanations name the seed that brought a result)
+    per_seed: dict[str, np.ndarray] = {}
+    graph = None
+    if kg is not None:
+        for pid, pk in zip(positive, pos_pks, strict=True):
+            if (row := kg.paper_row(pk)) is not None:
+                per_seed[pid] = personalized_pagerank(kg, {row: 1.0}, walk)
+        if per_seed:
+            graph = sum(per_seed.values()) / len(per_seed)
+            neg_rows = [r for r in (kg.paper_row(pk) for pk in neg_pks) if r is not None]
+            if neg_rows:
+                graph = graph - negative_weight * personalized_pagerank(kg, {r: 1.0 for r in neg_rows}, walk)
+
+    pool: set[int] = set(only) if only is not None else set()
+    cos_by_pk: dict[int, float] = {}
+    if only is not None:
+        sources = ()  # a fixed candidate set: every feature is filled in for each of them below
+    if query is not None and "vector" in sources:
+        cos_by_pk = {pk: float(s) for pk, s in store.search(query, candidates, exclude=exclude)}
+        pool |= set(cos_by_pk)
+    if bm25 is not None and "lexical" in sources:
+        pool |= _top_pks(bm25, lex.pks, candidates, exclude)
+    if graph is not None and "graph" in sources:
+        pool |= _top_pks(graph, kg.paper_pks, candidates, exclude)
+    pks = np.asarray(sorted(pool - exclude), dtype=np.int64)
+
+    n = len(pks)
+    feats = {name: np.zeros(n, dtype=np.float32) for name in FEATURES}
+    if query is not None:
+        for pk in pks.tolist():
+            if pk not in cos_by_pk and (v := store.vector(pk)) is not None:
+                cos_by_pk[pk] = float(v @ query)
+        feats["cos"] = np.asarray([cos_by_pk.get(pk, 0.0) for pk in pks.tolist()], dtype=np.float32)
+        feats["cos_rank"] = _rank_feature(feats["cos"])
+    if bm25 is not None:
+        pos = _positions(lex)
+        idx = np.asarray([pos.get(pk, -1) for pk in pks.tolist()], dtype=np.int64)
+        feats["bm25"] = np.where(idx >= 0, bm25[np.maximum(idx, 0)], 0.0).astype(np.float32)
+        feats["bm25_rank"] = _rank_feature(feats["bm25"])
+    rows = None
+    if kg is not None:
+        rows = np.asarray([r if (r := kg.paper_row(pk)) is not None else -1 for pk in pks.tolist()], dtype=np.int64)
+        if graph is not None and n:
+            g = np.where(rows >= 0, graph[np.maximum(rows, 0)], 0.0).clip(min=0)
+            top = float(g.max()) if n else 0.0
+            feats["walk"] = (g / top if top > 0 else g).astype(np.float32)
+            feats["walk_rank"] = _rank_feature(feats["walk"])
+        seed_rows = [r for r in (kg.paper_row(pk) for pk in pos_pks) if r is not None]
+        if seed_rows and n:
+            feats["ent"], feats["rel"] = _entity_features(kg, seed_rows, rows)
+    return Signals(pks=pks, features=feats, cosine=cos_by_pk, per_seed_walk=per_seed, walk_rows=rows)
+
+
+def _top_pks(scores: np.ndarray, pks: np.ndarray, k: int, exclude: set[int]) -> set[int]:
+    hits = np.flatnonzero(scores > 0)
+    want = k + len(exclude)
+    if len(hits) > want:
+        hits = hits[np.argpartition(-scores[hits], want - 1)[:want]]
+    hits = hits[np.lexsort((hits, -scores[hits]))]
+    return set([pk for pk in pks[hits].tolist() if pk not in exclude][:k])
+
+
+def _entity_features(kg: KnowledgeGraph, seed_rows: list[int], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Cosine of specific-entity profiles, and the idf-weighted count of relation edges from a seed's
+    entities to the candidate's (seed -MENTIONS-> e1 -REL- e2 <-MENTIONS- candidate), both averaged over seeds."""
+    ev = entity_vectors(kg)
+    present = np.maximum(rows, 0)
+    cand = ev[present]
+    seeds = ev[seed_rows]
+    ent = np.asarray((cand @ seeds.T).mean(axis=1)).ravel() if seeds.nnz else np.zeros(len(rows))
+    rel_m = relation_neighbours(kg)
+    reach = seeds @ rel_m  # seeds x entities: specific entities one relation away from a seed's entities
+    reach.data = np.minimum(reach.data, 1.0)
+    rel = np.asarray((cand @ reach.T).mean(axis=1)).ravel() if reach.nnz else np.zeros(len(rows))
+    ent[rows < 0] = 0.0
+    rel[rows < 0] = 0.0
+    return ent.astype(np.float32), rel.astype(np.float32)

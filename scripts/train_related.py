@@ -1,0 +1,161 @@
+"""Fit the learned fusion of `related` (graph/related_model.json) on a BEIR-layout relatedness folder.
+
+For every seed of the qrels the product's own candidate sources and features are collected (graph/signals.py);
+a logistic regression per model (default: text + graph features; text: without the graph; graph: graph only)
+is scored out-of-fold with grouped cross-validation, the groups being the connected components of the qrels
+(papers co-cited in one citing paper stay on one side of a split), then refitted on every seed and written.
+
+Usage: python scripts/train_related.py ../shared/data/related/acm-cr-dev --home /work/cache/acm-home \
+         [--out graph/related_model.json] [--candidates 100] [--features cos,bm25,...] [--dry-run]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def components(qrels: dict[str, dict[str, int]]) -> dict[str, int]:
+    """Connected component of each seed in the graph of qrels pairs (a stand-in for 'same citing paper')."""
+    import networkx as nx
+
+    g = nx.Graph()
+    for q, rel in qrels.items():
+        g.add_node(q)
+        g.add_edges_from((q, d) for d in rel)
+    out = {}
+    for i, comp in enumerate(nx.connected_components(g)):
+        for n in comp:
+            out[n] = i
+    return out
+
+
+def collect_all(folder: Path, home: Path, candidates: int, steps: int):
+    from paperkg.catalog import open_catalog
+    from paperkg.graph.build import load_graph
+    from paperkg.graph.recommend import vector_store
+    from paperkg.graph.signals import collect, lexical_index
+    from paperkg.graph.walk import WalkConfig
+    from paperkg.index.evaluate import load_qrels
+    from paperkg.settings import load_settings
+
+    settings = load_settings(home)
+    qrels = load_qrels(folder / "qrels" / "test.tsv")
+    catalog = open_catalog(settings.catalog_path)
+    kg, store, lex = load_graph(settings), vector_store(settings), lexical_index(settings)
+    groups = components(qrels)
+    rows = []
+    for seed, rel in qrels.items():
+        pk = catalog.paper_pk(seed)
+        if pk is None:
+            continue
+        s = collect(
+            catalog, settings, kg, store, lex, [seed], [pk], [],
+            sources=("vector", "lexical", "graph"), candidates=candidates, walk=WalkConfig(steps=steps),
+            negative_weight=0.5,
+        )
+        ids = catalog.paper_titles(s.pks.tolist())
+        doc_ids = [ids[p][0] for p in s.pks.tolist()]
+        y = np.asarray([d in rel for d in doc_ids], dtype=np.int8)
+        rows.append((seed, groups[seed], doc_ids, s.features, y))
+    return qrels, rows, kg
+
+
+def stack(rows, names):
+    x = np.concatenate([np.stack([f[n] for n in names], axis=1) for *_, f, _y in rows])
+    y = np.concatenate([r[4] for r in rows])
+    g = np.concatenate([[r[1]] * len(r[4]) for r in rows])
+    return x, y, g
+
+
+def metrics_of(qrels, rows, scores_per_row):
+    from paperkg.graph.evaluate import score_run
+
+    run = {}
+    for (seed, _g, docs, _f, _y), sc in zip(rows, scores_per_row, strict=True):
+        order = np.lexsort((np.arange(len(sc)), -sc))[:100]
+        run[seed] = {docs[i]: float(100 - r) for r, i in enumerate(order)} or {"__none__": 0.0}
+    return score_run(qrels, run)
+
+
+def oof(rows, names, c, folds):
+    from paperkg.graph.ranker import fit
+    from sklearn.model_selection import GroupKFold
+
+    x, y, g = stack(rows, names)
+    seed_groups = np.asarray([r[1] for r in rows])
+    scores = [None] * len(rows)
+    for train_idx, test_idx in GroupKFold(n_splits=folds).split(np.zeros(len(rows)), groups=seed_groups):
+        train = [rows[i] for i in train_idx]
+        xt, yt, _ = stack(train, names)
+        model = fit("cv", xt, yt, names, c)
+        for i in test_idx:
+            f = rows[i][3]
+            scores[i] = ((np.stack([f[n] for n in names], axis=1) - model.mean) / model.scale) @ model.coef
+    return scores
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--home", type=Path, required=True)
+    ap.add_argument("--out", type=Path, default=ROOT / "graph" / "related_model.json")
+    ap.add_argument("--candidates", type=int, default=100)
+    ap.add_argument("--steps", type=int, default=2)
+    ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of the logistic regression")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--default-features", default="", help="comma list (default: every feature)")
+    ap.add_argument("--dry-run", action="store_true", help="report, write nothing")
+    args = ap.parse_args(argv)
+
+    from paperkg.graph.ranker import fit
+    from paperkg.graph.signals import FEATURES, GRAPH_FEATURES, TEXT_FEATURES
+
+    started = time.perf_counter()
+    qrels, rows, kg = collect_all(args.folder, args.home, args.candidates, args.steps)
+    print(f"{len(rows)} seeds, {sum(len(r[4]) for r in rows)} candidates, "
+          f"{sum(int(r[4].sum()) for r in rows)} relevant among them "
+          f"({time.perf_counter() - started:.0f}s)", file=sys.stderr)
+    default = tuple(args.default_features.split(",")) if args.default_features else FEATURES
+    specs = {"default": default, "text": TEXT_FEATURES, "graph": GRAPH_FEATURES}
+    report: dict = {"single": {}, "oof": {}}
+    for name in FEATURES:  # each feature alone, as a ranking
+        report["single"][name] = metrics_of(qrels, rows, [r[3][name] for r in rows])
+    for name, feats in specs.items():
+        report["oof"][name] = metrics_of(qrels, rows, oof(rows, feats, args.c, args.folds))
+    for section in ("single", "oof"):
+        for name, m in report[section].items():
+            print(f"{section:6s} {name:10s} nDCG@10 {m['ndcg@10']:.4f}  R@100 {m['recall@100']:.4f}  "
+                  f"MRR@10 {m['mrr@10']:.4f}", file=sys.stderr)
+    models = {}
+    for name, feats in specs.items():
+        x, y, _g = stack(rows, feats)
+        models[name] = fit(name, x, y, feats, args.c).to_dict()
+    df = kg.entity_df if kg is not None else np.zeros(0)
+    out = {
+        "trained": datetime.now(UTC).isoformat(timespec="seconds"),
+        "data": str(args.folder.name),
+        "seeds": len(rows),
+        "candidates": args.candidates,
+        "c": args.c,
+        "entities": int(len(df)),
+        "share_in_2plus_papers": round(float(np.mean(df >= 2)), 4) if len(df) else 0.0,
+        "out_of_fold": report["oof"],
+        "models": models,
+    }
+    if not args.dry_run:
+        args.out.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.out}", file=sys.stderr)
+    return out
+
+
+if __name__ == "__main__":
+    main()
