@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from paperkg.catalog import Catalog
 from paperkg.errors import IndexNotReady
 from paperkg.index import artifacts
@@ -31,12 +32,13 @@ class IndexSummary:
     dense_kind: str = ""
     seconds: float = 0.0
     passages: dict[str, object] | None = None  # full-text passage index (PDFs only)
+    failed: int = 0  # papers the encoder could not process (recorded per paper, see `paperkg failed`)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "embedded": self.embedded, "removed": self.removed, "dense_total": self.dense_total,
             "lexical_total": self.lexical_total, "dense_index": self.dense_kind,
-            "seconds": round(self.seconds, 2), "passages": self.passages,
+            "seconds": round(self.seconds, 2), "passages": self.passages, "failed": self.failed,
         }
 
 
@@ -82,6 +84,8 @@ def update_indexes(
         encoder = load_encoder(spec)
         dense = DenseIndex.empty(encoder.dim, encoder_info)
     todo, gone = catalog.index_diff(DENSE, present=dense.all_ids().tolist())
+    failed = catalog.failed_pks(DENSE)  # papers the encoder could not process: skipped until they change
+    todo = [pk for pk in todo if pk not in failed]
     if todo or gone:
         encoder = load_encoder(spec)
         dense.remove(todo + gone)
@@ -93,7 +97,12 @@ def update_indexes(
             hashes = catalog.hashes(chunk)  # read before the text: see mark_indexed_hashes
             papers = catalog.papers_by_pk(chunk)
             ids = [pk for pk in chunk if pk in papers and pk in hashes]
-            vectors = encoder.encode([papers[pk].text for pk in ids], batch_size=settings.batch_size)
+            ids, vectors, errors = _encode_isolated(encoder, ids, papers, settings.batch_size)
+            if errors:
+                with catalog.transaction():
+                    for pk, reason in errors.items():
+                        catalog.record_failure(DENSE, pk, hashes[pk], reason)
+                summary.failed += len(errors)
             dense.add(ids, vectors)
             marks.extend((pk, hashes[pk]) for pk in ids)
             summary.embedded += len(ids)
@@ -125,6 +134,23 @@ def update_indexes(
     summary.passages = update_passages(catalog, settings, rebuild=rebuild, progress=progress).as_dict()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _encode_isolated(encoder, ids: list[int], papers: dict, batch_size: int):  # noqa: ANN001, ANN202
+    """Encode a chunk; if that fails, encode paper by paper so only the papers that fail are left out."""
+    try:
+        return ids, encoder.encode([papers[pk].text for pk in ids], batch_size=batch_size), {}
+    except Exception:  # noqa: BLE001
+        pass
+    kept, rows, errors = [], [], {}
+    for pk in ids:
+        try:
+            rows.append(encoder.encode([papers[pk].text], batch_size=1)[0])
+            kept.append(pk)
+        except Exception as exc:  # noqa: BLE001
+            errors[pk] = f"{type(exc).__name__}: {exc}"[:500]
+    vectors = np.stack(rows) if rows else np.zeros((0, encoder.dim), dtype=np.float32)
+    return kept, vectors, errors
 
 
 def lexical_digest(settings: Settings) -> str | None:

@@ -12,6 +12,7 @@ from paperkg.catalog.entities import EntitiesMixin
 from paperkg.catalog.index_state import IndexStateMixin
 from paperkg.catalog.papers import PapersMixin, UpsertCounts
 from paperkg.catalog.quarantine import QuarantineEntry, QuarantineMixin
+from paperkg.catalog.stage_failures import StageFailuresMixin
 from paperkg.catalog.store import Store
 from paperkg.catalog.topics import TopicsMixin
 from paperkg.catalog.trends import TrendsMixin
@@ -19,7 +20,7 @@ from paperkg.catalog.trends import TrendsMixin
 
 class Catalog(
     PapersMixin, QuarantineMixin, IndexStateMixin, EntitiesMixin, CitationsMixin, AnnotationsMixin,
-    CollectionsMixin, TrendsMixin, DuplicatesMixin, TopicsMixin, Store,
+    CollectionsMixin, TrendsMixin, DuplicatesMixin, TopicsMixin, StageFailuresMixin, Store,
 ):
     """The only code that runs SQL. Stages read and write papers through these methods."""
 
@@ -28,6 +29,7 @@ class Catalog(
             "papers": self.count_papers(), "quarantined": self.count_quarantined(),
             "entities": self.count_entities(), "citations": self.count_citations(),
             "mentions": self.count_mentions(), "relations": self.count_relations(),
+            **self.count_failures(),
         }
 
 

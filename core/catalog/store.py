@@ -26,6 +26,9 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+LEGACY_MAX = 5  # migrations 0001-0005 predate per-version records (see Store.migrate)
+
+
 def _migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every file in migrations/, in order."""
     found = []
@@ -93,15 +96,34 @@ class Store:
         return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
 
     def migrate(self) -> None:
+        """Apply every migration not applied yet, in number order, each in its own transaction.
+
+        Applied versions are recorded one by one (schema_migrations), not only as a high-water mark: branches
+        land migrations out of order, and a catalog at version 7 may still lack 6. Up to LEGACY_MAX, the
+        versions were applied strictly in order, so user_version says which of those a catalog holds; the
+        later ones are written to be safe to run again (IF NOT EXISTS)."""
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+            "applied TEXT NOT NULL)"
+        )
         current = self.schema_version
-        for version, _name, sql in _migrations():
-            if version <= current:
+        # a record above user_version means the file was rolled back to an older catalog: not applied any more
+        applied = {
+            int(r[0]) for r in self.conn.execute("SELECT version FROM schema_migrations WHERE version <= ?", (current,))
+        }
+        applied |= set(range(1, min(current, LEGACY_MAX) + 1))
+        for version, name, sql in _migrations():
+            if version in applied:
                 continue
             with self.transaction():
                 # executescript would commit on its own; run statements one by one inside our transaction
                 for statement in _split_sql(sql):
                     self.conn.execute(statement)
-                self.conn.execute(f"PRAGMA user_version = {int(version)}")
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)",
+                    (version, name, now()),
+                )
+                self.conn.execute(f"PRAGMA user_version = {max(int(version), self.schema_version)}")
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:

@@ -54,5 +54,31 @@ def doctor_cmd(
         raise typer.Exit(1)
 
 
+def failed_cmd(
+    home: Annotated[Path | None, typer.Option("--home", help="data home (default: $PAPERKG_HOME or ~/.paperkg)")]
+    = None,
+    stage: Annotated[str | None, typer.Option("--stage", help="tagger or dense (default: both)")] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1)] = 100,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Papers a later stage (tagger, dense encoder) could not process, with the reason; retried when they change.
+
+    Records that could not be read at all are listed by `paperkg quarantine`."""
+    from paperkg.cli.main import catalog_for, settings_for
+
+    settings = settings_for(home)
+    with catalog_for(settings) as catalog:
+        rows = catalog.stage_failures(stage, limit)
+    if as_json:
+        typer.echo(json.dumps([{"id": r.paper_id, "stage": r.stage, "reason": r.reason, "failed_at": r.failed_at}
+                               for r in rows], indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        console.print("no failed papers")
+    for r in rows:
+        console.print(f"{r.paper_id} [{r.stage}]: {r.reason}", highlight=False, soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
     app.command("doctor")(doctor_cmd)
+    app.command("failed")(failed_cmd)

@@ -40,7 +40,7 @@ def test_tags_all_then_nothing_then_only_changed(catalog):
     assert first["relations"] == catalog.stats()["relations"]
     snapshot = {pk: catalog.mentions_of(pk) for pk in range(1, 4)}
 
-    assert tag_pending(catalog, progress=False) == {"papers": 0, "mentions": 0, "relations": 0}
+    assert tag_pending(catalog, progress=False) == {"papers": 0, "mentions": 0, "relations": 0, "failed": 0}
     assert catalog.stats()["mentions"] == first["mentions"]
 
     changed = Paper(
