@@ -1,11 +1,13 @@
 """The sentence embedding model, loaded offline: CUDA fp16, else the int8 ONNX fast path, else fp32.
 
-Opt-in: `openvino-int8` (NNCF static int8, index/openvino_encoder.py), slower than onnx-int8 on AVX2 CPUs."""
+On CPU, `auto` picks per host (index/backend_choice.py) and keeps an int8 model only if it passes its quality gate
+on this host (index/quality_gate.py)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -13,6 +15,11 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+from paperkg.hostinfo import CpuInfo
+from paperkg.index import quality_gate
+from paperkg.index.backend_choice import embedding_choice
+
+log = logging.getLogger(__name__)
 
 # Nothing may reach a model hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -70,21 +77,27 @@ def _fast_module(backend: str):  # noqa: ANN202 - the module implementing a buil
     return fast_encoder
 
 
-def resolve_backend(requested: str, device: Device, *, fast_available: bool | None = None) -> Backend:
-    """`auto`: torch on CUDA (fp16); on CPU int8 ONNX when its packages are installed, else torch fp32.
-
-    `openvino-int8` is only used when asked for (slower than onnx-int8 on this AVX2 machine)."""
+def resolve_backend(
+    requested: str,
+    device: Device,
+    *,
+    fast_available: bool | None = None,
+    host: CpuInfo | None = None,
+    openvino_available: bool | None = None,
+) -> Backend:
+    """`auto`: torch on CUDA (fp16); on CPU the fastest int8 path for this host (index/backend_choice.py:
+    openvino-int8 on VNNI/AMX hosts when installed, else onnx-int8 when installed), else torch fp32."""
     if requested == "torch" or device == "cuda":
         return "torch"
     if requested == "openvino-int8":
         if not (fast_available if fast_available is not None else _fast_module(requested).available()):
             raise ValueError("encoder backend openvino-int8 needs: pip install openvino nncf onnx")
         return "openvino-int8"
-    if fast_available is None:
-        from paperkg.index import fast_encoder
-
-        fast_available = fast_encoder.available()
     if requested == "onnx-int8":
+        if fast_available is None:
+            from paperkg.index import fast_encoder
+
+            fast_available = fast_encoder.available()
         if not fast_available:
             raise ValueError("encoder backend onnx-int8 needs the `fast` extra: pip install onnx onnxruntime")
         return "onnx-int8"
@@ -92,7 +105,7 @@ def resolve_backend(requested: str, device: Device, *, fast_available: bool | No
         raise ValueError(
             f"unknown encoder backend {requested!r} (expected auto, torch, onnx-int8 or openvino-int8)"
         )
-    return "onnx-int8" if fast_available else "torch"
+    return embedding_choice(host, onnx=fast_available, openvino=openvino_available).backend  # type: ignore[return-value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,10 +145,7 @@ class Encoder:
         if spec.backend in FAST_BACKENDS:
             module = _fast_module(spec.backend)
             path = module.ensure_model(spec.model_path, model_fingerprint(spec.model_path), _cache(spec))
-            if spec.backend == "openvino-int8":
-                self.fast = module.OpenVinoEncoder(path, spec.model_path, spec.max_seq_length)
-            else:
-                self.fast = module.OnnxEncoder(path, spec.model_path, spec.max_seq_length)
+            self.fast = _fast_encoder(spec, path)
             self.dim = self.fast.dim
             return
         from sentence_transformers import SentenceTransformer
@@ -168,6 +178,13 @@ def load_encoder(spec: EncoderSpec) -> Encoder:
     return Encoder(spec)
 
 
+def _fast_encoder(spec: EncoderSpec, path: Path):  # noqa: ANN202 - OnnxEncoder or OpenVinoEncoder
+    module = _fast_module(spec.backend)
+    if spec.backend == "openvino-int8":
+        return module.OpenVinoEncoder(path, spec.model_path, spec.max_seq_length)
+    return module.OnnxEncoder(path, spec.model_path, spec.max_seq_length)
+
+
 def _cache(spec: EncoderSpec) -> Path:
     return Path(spec.cache_dir) if spec.cache_dir else Path.home() / ".paperkg" / "models"
 
@@ -178,19 +195,71 @@ def spec_from_settings(settings: object) -> EncoderSpec:
         raise FileNotFoundError(f"model path {model!r} is not a sentence-transformers folder")
     device = resolve_device(getattr(settings, "device", "auto"))
     requested = getattr(settings, "encoder_backend", "auto")
-    backend = resolve_backend(requested, device)
     home = getattr(settings, "home", None)
     cache = str(Path(home) / "models") if home is not None else None
-    spec = EncoderSpec(str(model), device, getattr(settings, "max_seq_length", 256), backend, cache)
-    if backend in FAST_BACKENDS:
-        # built once per data home; a build that fails its fp32 cosine check is not used under `auto`
-        module = _fast_module(backend)
+    seq = getattr(settings, "max_seq_length", 256)
+    first = resolve_backend(requested, device)
+    candidates: tuple[str, ...] = (first,)
+    if requested == "auto" and first != "torch":  # a model failing its checks leaves the next one
+        candidates += tuple(b for b in embedding_choice().candidates if b != first)
+    for backend in candidates:
+        spec = EncoderSpec(str(model), device, seq, backend, cache)  # type: ignore[arg-type]
+        if backend not in FAST_BACKENDS:
+            return spec
+        problem = _int8_problem(spec)
+        if problem is None:
+            return spec
+        if requested == backend:
+            raise ValueError(problem)
+        log.warning("encoder: %s; trying the next backend", problem)
+    return EncoderSpec(str(model), device, seq, "torch", cache)
+
+
+def _int8_problem(spec: EncoderSpec) -> str | None:
+    """Why an int8 model may not be used here: its build check, then the quality gate on this host."""
+    module = _fast_module(spec.backend)
+    try:
+        # built once per data home (copied from the user-level cache when another home built it)
         path = module.ensure_model(spec.model_path, model_fingerprint(spec.model_path), _cache(spec))
-        if not module.is_valid(path):
-            if requested == backend:
-                raise ValueError(f"{path}: the int8 model failed validation against fp32 (see its .json)")
-            spec = EncoderSpec(str(model), device, spec.max_seq_length, "torch", cache)
-    return spec
+    except Exception as exc:  # noqa: BLE001 - a failed export or quantization leaves the exact path
+        return f"{spec.backend} build failed ({exc})"
+    if not module.is_valid(path):
+        return f"{path}: the int8 model failed validation against fp32 (see its .json)"
+    try:
+        gate = quality_gate.gate_artifact(
+            path, lambda: _fast_encoder(spec, path), spec.model_path, spec.max_seq_length
+        )
+    except Exception as exc:  # noqa: BLE001 - a model this host cannot run is not used
+        return f"{spec.backend}: the quality gate could not run on this host ({exc})"
+    return None if gate.passed else f"{spec.backend}: {gate.notice()}"
+
+
+def backend_report(settings: object) -> dict[str, object]:
+    """What `paperkg config` shows: the host, the chosen encoder and tagger backends and why."""
+    from paperkg.hostinfo import cpu_info
+    from paperkg.index.backend_choice import tagger_choice
+
+    host = cpu_info()
+    requested = getattr(settings, "encoder_backend", "auto")
+    device = resolve_device(getattr(settings, "device", "auto"))
+    if device == "cuda":
+        embed: dict[str, object] = {"requested": requested, "backend": "torch", "reason": "CUDA: fp16 torch"}
+    elif requested == "auto":
+        choice = embedding_choice(host)
+        spec = spec_from_settings(settings)
+        embed = {"requested": requested, "backend": spec.backend, "reason": choice.reason}
+        if spec.backend != choice.backend:
+            embed["reason"] = f"{choice.backend} failed its check on this host (see the log); {choice.reason}"
+    else:
+        embed = {"requested": requested, "backend": resolve_backend(requested, device), "reason": "asked for"}
+    tagger_requested = getattr(settings, "tagger_backend", "auto")
+    tag = tagger_choice(host)
+    tagger: dict[str, object] = {"requested": tagger_requested}
+    if tagger_requested == "auto":
+        tagger.update(backend=tag.backend, reason=tag.reason)
+    else:
+        tagger.update(backend=tagger_requested, reason="asked for")
+    return {"cpu": host.to_dict(), "encoder": embed, "tagger": tagger}
 
 
 def describe_json(spec: EncoderSpec) -> str:

@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+from paperkg.hostinfo import cpu_info  # the CPU the figures come from
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_ARGS = {
     "embed": ["-n", "160", "--rounds", "2"],
@@ -82,7 +84,7 @@ def main() -> None:
     ap.add_argument("--only", default="embed,ingest,faiss,bulk")
     ap.add_argument("--out", type=Path, default=None, help="write the Markdown here (default: print)")
     args = ap.parse_args()
-    parts = [f"## Benchmark run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"]
+    parts = [f"## Benchmark run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", cpu_info().describe()]
     for name in args.only.split(","):
         parts.append(render(name, run(name)))
     text = "\n\n".join(parts) + "\n"

@@ -16,9 +16,12 @@ import argparse
 import gzip
 import json
 import resource
+import sys
 import tempfile
 import time
 from pathlib import Path
+
+from paperkg.hostinfo import cpu_info  # the CPU the figures come from
 
 ROOT = Path(__file__).resolve().parents[1]
 ABSTRACTS = ROOT.parent / "shared" / "data" / "arxiv" / "abstracts"
@@ -168,6 +171,8 @@ def main() -> None:
     )
     report["stages"] = stages
     report["peak_rss_mib"] = round(rss_mib())
+    report["host"] = cpu_info().to_dict()
+    print(cpu_info().describe(), file=sys.stderr)
     print(json.dumps(report, indent=2))
 
 

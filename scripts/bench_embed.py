@@ -18,11 +18,14 @@ import gzip
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from paperkg.hostinfo import cpu_info  # the CPU the figures come from
+from paperkg.index.backend_choice import embedding_choice
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SCIFACT = SHARED / "beir" / "scifact"
@@ -121,6 +124,9 @@ def main() -> None:
     result: dict[str, object] = {"speed": speed(args.n, args.rounds, args.backends.split(","), args.slice)}
     if args.quality:
         result["quality_ndcg10"] = quality(args.quality.split(","))
+    choice = embedding_choice()
+    result["host"] = {**cpu_info().to_dict(), "auto_backend": choice.backend, "auto_reason": choice.reason}
+    print(cpu_info().describe(), file=sys.stderr)
     print(json.dumps(result, indent=2))
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import faiss
 import numpy as np
+from paperkg.hostinfo import cpu_info  # the CPU the figures come from
 
 ABSTRACTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "arxiv" / "abstracts"
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "arxiv-sample.jsonl.gz"
@@ -188,6 +189,8 @@ def main() -> None:
                 log(f"{key}: {rows[key]}")
         del index
     report["approximate"] = rows
+    report["host"] = cpu_info().to_dict()
+    log(cpu_info().describe())
     print(json.dumps(report, indent=2))
 
 

@@ -24,6 +24,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from paperkg.hostinfo import cpu_info  # the CPU the figures come from
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from eval_recommend import MatrixStore, fill_catalog, gazetteer_mentions, load_records, scierc_gazetteer  # noqa: E402
@@ -191,6 +192,8 @@ def main(argv: list[str] | None = None) -> dict:
 
     if args.sync_papers:
         report["sync"] = bench_sync(papers[: args.sync_papers], cache)
+    report["host"] = cpu_info().to_dict()
+    print(cpu_info().describe(), file=sys.stderr)
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2), encoding="utf-8")

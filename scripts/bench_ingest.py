@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from paperkg.hostinfo import cpu_info  # the CPU the figures come from
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample" / "arxiv-sample.jsonl.gz"
 
@@ -72,6 +74,7 @@ def main() -> None:
                 "naive_s": round(t_naive, 1),
                 "paperkg_ingest_s": round(t_paperkg, 1),
                 "speedup": round(t_naive / t_paperkg, 2),
+                "host": cpu_info().to_dict(),
             },
             indent=2,
         )

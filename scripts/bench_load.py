@@ -31,6 +31,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+from paperkg.hostinfo import cpu_info  # the CPU the figures come from
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample" / "arxiv-sample.jsonl.gz"
@@ -377,6 +378,7 @@ def main() -> None:
             "client": client,
         },
         "machine": {
+            **cpu_info().to_dict(),
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
             "platform": platform.platform(),

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from lxml import etree
 from paperkg.catalog.citations import title_key
+from paperkg.hostinfo import cpu_info  # the CPU the figures come from
 from paperkg.ingest.pdf import read_pdf_file
 from paperkg.ingest.references import find_arxiv_ids, find_doi
 from rapidfuzz import fuzz
@@ -286,6 +287,8 @@ def main() -> int:
     result = {"references": references(args.pdfs), "ids_reviewed": reviewed(args.pdfs)}
     if not args.no_speed:
         result["speed"] = speed(pdfs)
+    result["host"] = cpu_info().to_dict()
+    print(cpu_info().describe(), file=sys.stderr)
     text = json.dumps(result, indent=2)
     print(text)
     if args.json:

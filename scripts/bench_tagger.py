@@ -27,6 +27,7 @@ from pathlib import Path
 
 import torch
 from paperkg.graph.tagger.inference import get_tagger
+from paperkg.hostinfo import cpu_info  # the CPU the figures come from
 
 DEFAULT_CORPUS = Path("/work/shared/data/beir/scifact/corpus.jsonl")
 OLD_REV = "b10ac60"  # last commit before the inference speed work
@@ -152,6 +153,8 @@ def main() -> None:
             union = sum(len(a | b) for a, b in zip(ref, got, strict=True))
             report.setdefault("mention_jaccard_vs_old", {})[k] = round(same / max(union, 1), 4)
     report["loadavg_after"] = os.getloadavg()[0]
+    report["host"] = cpu_info().to_dict()
+    print(cpu_info().describe(), file=sys.stderr)
     print(json.dumps(report, indent=2))
 
 

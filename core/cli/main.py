@@ -60,8 +60,12 @@ def main(
 
 @app.command("config")
 def config_cmd(home: HomeOpt = None) -> None:
-    """Print the resolved settings (defaults < HOME/config.toml < PAPERKG_* env < flags)."""
-    print_json(settings_for(home).public_dict())
+    """Print the resolved settings (defaults < HOME/config.toml < PAPERKG_* env < flags), the host CPU and the
+    encoder and tagger backends chosen on it, with the reason."""
+    from paperkg.index.encoder import backend_report
+
+    settings = settings_for(home)
+    print_json({**settings.public_dict(), "backends": backend_report(settings)})
 
 
 @app.command("ingest")
