@@ -246,10 +246,15 @@ def backend_report(settings: object) -> dict[str, object]:
         embed: dict[str, object] = {"requested": requested, "backend": "torch", "reason": "CUDA: fp16 torch"}
     elif requested == "auto":
         choice = embedding_choice(host)
-        spec = spec_from_settings(settings)
-        embed = {"requested": requested, "backend": spec.backend, "reason": choice.reason}
-        if spec.backend != choice.backend:
-            embed["reason"] = f"{choice.backend} failed its check on this host (see the log); {choice.reason}"
+        embed = {"requested": requested, "backend": choice.backend, "reason": choice.reason}
+        try:  # builds or copies the int8 model into this home and runs its gate once (seconds), like a search
+            spec = spec_from_settings(settings)
+        except (OSError, ValueError) as exc:  # e.g. a read-only home: say so rather than fail `config`
+            embed["reason"] = f"{choice.reason}; not checked here: {exc}"
+        else:
+            if spec.backend != choice.backend:
+                embed["backend"] = spec.backend
+                embed["reason"] = f"{choice.backend} failed its check on this host (see the log); {choice.reason}"
     else:
         embed = {"requested": requested, "backend": resolve_backend(requested, device), "reason": "asked for"}
     tagger_requested = getattr(settings, "tagger_backend", "auto")
