@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
+from paperkg import model_cache
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -19,6 +20,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PAPERKG_", extra="ignore")
 
     home: Path = Field(default=DEFAULT_HOME, description="data home: catalog, indexes, graph")
+    cache_dir: Path = Field(
+        default=model_cache.DEFAULT_CACHE,
+        description="int8 models built on first use (encoders/, tagger/), shared by this user's data homes; "
+        f"builds unused for {model_cache.STALE_DAYS} days are deleted when a newer one is built",
+    )
     model: str | None = Field(default=None, description="sentence-transformers model path; default: packaged MiniLM")
     device: Literal["auto", "cpu", "cuda"] = "auto"
     encoder_backend: Literal["auto", "torch", "onnx-int8", "openvino-int8"] = Field(
@@ -86,4 +92,6 @@ def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
     env_values = {k: v for k, v in base.model_dump(exclude_unset=True).items()}
     merged = {**file_values, **env_values, **{k: v for k, v in overrides.items() if v is not None}}
     merged["home"] = resolved_home
-    return Settings(**merged)
+    settings = Settings(**merged)
+    model_cache.use(settings.cache_dir)  # the model builders read it from there (they are not passed settings)
+    return settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import warnings
 
 VERBOSE_ENV = "PAPERKG_VERBOSE"
 _ENV_DEFAULTS = {
@@ -15,6 +16,9 @@ _ENV_DEFAULTS = {
 # modules whose warnings are hints for library developers, not for a paperkg user: onnxruntime's quantizer logs
 # "Please consider to run pre-processing before quantization" on the root logger for every int8 model we build
 _QUIET_MODULES = (f"{os.sep}onnxruntime{os.sep}", f"{os.sep}onnx{os.sep}")
+# Python warnings raised inside these packages while a model is exported or loaded (TracerWarning from the
+# ONNX export of transformers code, opset notes): about library internals, and the exported model is validated
+_QUIET_WARNINGS = r"(torch\.onnx|transformers|onnxruntime|onnx)(\.|$)"
 
 
 class _LibraryNoise(logging.Filter):
@@ -25,6 +29,22 @@ class _LibraryNoise(logging.Filter):
 
 
 _FILTER = _LibraryNoise()
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time (test runners swap it), like logging's last resort."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    @property
+    def stream(self):  # noqa: ANN201
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: object) -> None:
+        pass
 
 
 def is_verbose() -> bool:
@@ -39,17 +59,25 @@ def configure(verbose: bool | None = None) -> None:
     if verbose is None:
         verbose = is_verbose()
     root = logging.getLogger()
+    if not root.handlers:
+        # plain "message" lines for paperkg's own notices; also keeps a library's bare logging.warning() from
+        # installing logging's "WARNING:root:..." default handler
+        root.addHandler(_StderrHandler())
     if verbose:
         os.environ[VERBOSE_ENV] = "1"  # uvicorn workers and Ray tasks inherit it
         for name, quiet in _ENV_DEFAULTS.items():
             if os.environ.get(name) == quiet:
                 del os.environ[name]
         root.removeFilter(_FILTER)
+        warnings.filters[:] = [
+            f for f in warnings.filters if not (f[0] == "ignore" and getattr(f[3], "pattern", None) == _QUIET_WARNINGS)
+        ]
         level = logging.WARNING
     else:
         for name, quiet in _ENV_DEFAULTS.items():
             os.environ.setdefault(name, quiet)
         root.addFilter(_FILTER)
+        warnings.filterwarnings("ignore", module=_QUIET_WARNINGS)
         level = logging.ERROR
     if "transformers" in sys.modules:  # imported already (tests, a long-lived process): the variables came too late
         from transformers.utils import logging as hf_logging

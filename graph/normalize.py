@@ -155,9 +155,74 @@ def long_form(short: str, candidate: str) -> str | None:
     return found
 
 
-def normalize(surface: str) -> Normalized:
-    """Fold one mention's text."""
+_EDGE_PUNCT = ",;:.!?\"'`"
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for ch in text:
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def clean_surface(surface: str) -> str:
+    """A mention's text without the stray punctuation of a span boundary that cut a word or a bracket:
+    "VLAs)" -> "VLAs", "(CNN" -> "CNN", "VLA-" -> "VLA", "models," -> "models". Notation is kept: "K-",
+    "pi+", "f(z)", "gluon-(anti)quark"."""
     text = " ".join(surface.split())
+    while True:
+        before = text
+        text = text.strip(_EDGE_PUNCT + " ")
+        if text.endswith(")") and not _balanced(text):
+            text = text[:-1]
+        if text.startswith("(") and not _balanced(text):
+            text = text[1:]
+        if text.endswith(("(", "[")) or text.startswith((")", "]")):
+            text = text[:-1] if text.endswith(("(", "[")) else text[1:]
+        if text.endswith("-"):  # a word cut at a hyphen ("VLA-based" -> "VLA-"), not a charge ("K-", "pi-")
+            word = text[:-1].split()[-1] if text[:-1].split() else ""
+            if is_acronym(word) or (len(word) >= 4 and word.isalpha()):
+                text = text[:-1]
+        if text == before:
+            return text
+
+
+def is_list(surface: str) -> bool:
+    """A span that covers a comma-separated list ("spatial grounding, scene reasoning"): several entities that
+    the tagger joined, not one; commas inside brackets or formulas ("f(x, y)", "1,2-diol") do not count."""
+    depth, dollar = 0, False
+    for i, ch in enumerate(surface):
+        if ch == "$":
+            dollar = not dollar
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth == 0 and not dollar and surface[i + 1 : i + 2] == " ":
+            return True
+    return False
+
+
+def surface_forms(surface: str) -> list[str]:
+    """How one mention reads as a name: cleaned, and "long form (ACRO)" split into the long form and the
+    acronym (shown as "Large Hadron Collider", alias "LHC"). A list span gives none."""
+    text = clean_surface(surface)
+    if not text or is_list(text):
+        return []
+    if m := _PAREN_ACRONYM.match(text):
+        short, long_text = m.group("short").strip(), m.group("long")
+        if is_acronym(short) and (found := long_form(short, long_text)):
+            return [found, short]
+    return [text]
+
+
+def normalize(surface: str) -> Normalized:
+    """Fold one mention's text (cleaned of stray boundary punctuation; a list span folds to no key)."""
+    text = clean_surface(surface)
+    if is_list(text):
+        return Normalized(key="")
     if m := _PAREN_ACRONYM.match(text):
         short, long_text = m.group("short"), m.group("long")
         if is_acronym(short) and (found := long_form(short, long_text)):

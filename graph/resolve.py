@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from paperkg.catalog import Catalog
-from paperkg.graph.normalize import definitions_in_text, normalize
+from paperkg.graph.normalize import definitions_in_text, normalize, surface_forms
 
 Progress = Callable[[int], None]
 
@@ -45,7 +45,7 @@ def resolve_entities(
         report.entities_merged = _merge_acronyms(catalog, touched)
         # mentions deleted by a re-tag leave entities with stale counts or none at all
         touched |= set(catalog.stale_entities())
-        report.entities_deleted = catalog.refresh_entities(sorted(touched))
+        report.entities_deleted = catalog.refresh_entities(sorted(touched), surfaces=surface_forms)
     report.entities = catalog.count_entities()
     return report
 

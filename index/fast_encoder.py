@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+from paperkg import model_cache
 
 VARIANT = "onnx-int8"  # fused BERT graph + dynamic int8 MatMul weights, per channel
 _RECIPE = "v1:opset17:fused-bert:dynamic-int8:per-channel:qint8"  # changes here change the fingerprint
@@ -33,7 +34,9 @@ _VALIDATION_TEXTS = [
 ]
 # One build per machine: data homes copy the artifact from this user-level cache (checked by sha256) instead
 # of re-exporting (30 s to minutes of CPU), which also keeps test suites with many temporary homes fast.
-SHARED_CACHE = Path(os.environ.get("PAPERKG_ENCODER_CACHE", Path.home() / ".cache" / "paperkg" / "encoders"))
+def shared_cache() -> Path:
+    """The setting `cache_dir`'s `encoders/` (default ~/.cache/paperkg/encoders; $PAPERKG_ENCODER_CACHE wins)."""
+    return model_cache.folder("encoders", "PAPERKG_ENCODER_CACHE")
 
 
 def cpu_threads() -> int:
@@ -65,7 +68,7 @@ def ensure_model(model_path: str, base_fingerprint: str, cache_dir: Path) -> Pat
     if target.is_file() and target.with_suffix(".json").is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    shared = SHARED_CACHE / target.name
+    shared = shared_cache() / target.name
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
         work = Path(tmp)
         if shared.is_file() and shared.with_suffix(".json").is_file() and _matches(shared):
@@ -79,11 +82,14 @@ def ensure_model(model_path: str, base_fingerprint: str, cache_dir: Path) -> Pat
             (work / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         os.replace(work / "meta.json", target.with_suffix(".json"))
         os.replace(work / "model.onnx", target)  # the model last: its presence means the pair is complete
-    if target.parent.resolve() != SHARED_CACHE.resolve() and not shared.is_file():
+    if target.parent.resolve() != shared.parent.resolve() and not shared.is_file():
         try:
             ensure_copy(target, shared)
         except OSError:
             pass  # a read-only home directory only costs later homes a rebuild
+    if shared.is_file():
+        model_cache.touch(shared)
+        model_cache.prune(shared, f"{Path(model_path).name}-*-{VARIANT}.*")  # builds of older recipes, once unused
     return target
 
 

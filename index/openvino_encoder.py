@@ -72,7 +72,7 @@ def ensure_model(model_path: str, base_fingerprint: str, cache_dir: Path) -> Pat
     if all(target.with_suffix(s).is_file() for s in _SUFFIXES):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    shared = fast_encoder.SHARED_CACHE / target.name
+    shared = fast_encoder.shared_cache() / target.name
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
         work = Path(tmp) / "model.xml"
         if all(shared.with_suffix(s).is_file() for s in _SUFFIXES) and _matches(shared):
@@ -87,7 +87,7 @@ def ensure_model(model_path: str, base_fingerprint: str, cache_dir: Path) -> Pat
             work.with_suffix(".json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         for suffix in _SUFFIXES:
             os.replace(work.with_suffix(suffix), target.with_suffix(suffix))
-    if target.parent.resolve() != fast_encoder.SHARED_CACHE.resolve() and not shared.is_file():
+    if target.parent.resolve() != shared.parent.resolve() and not shared.is_file():
         try:
             fast_encoder.ensure_copy(target, shared, _SUFFIXES)
         except OSError:

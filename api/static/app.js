@@ -61,11 +61,16 @@ async function api(path, options) {
 const enc = encodeURIComponent;
 const view = () => document.getElementById("view");
 
+// replaceChildren() would print null children as "null" (e.g. a paper without a DOI): drop them, as el() does
+function fill(parent, ...children) {
+  parent.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+  return parent;
+}
+
 function show(...nodes) {
   const v = view();
   v.className = "";
-  v.replaceChildren(...nodes);
-  return v;
+  return fill(v, ...nodes);
 }
 
 function notice(text, error) {
@@ -153,6 +158,20 @@ function whyBox(why) {
   );
 }
 
+// Search hits show their raw cosine and BM25 scores, which compare across queries; the fused score is min-max
+// scaled per query (the top hit is always near 1, however weak), so it only orders the list. Recommendations
+// show their own score.
+function scoreText(r) {
+  const w = r.why;
+  if (w && (typeof w.dense_cosine === "number" || typeof w.bm25 === "number")) {
+    const parts = [];
+    if (typeof w.dense_cosine === "number") parts.push(`cosine ${w.dense_cosine.toFixed(3)}`);
+    if (typeof w.bm25 === "number") parts.push(`BM25 ${w.bm25.toFixed(2)}`);
+    return parts.join(" · ");
+  }
+  return typeof r.score === "number" ? `score ${r.score.toFixed(3)}` : "";
+}
+
 // one result card; `r` is a search hit ({rank, id, title, authors, ..., why}) or a recommendation
 // ({id, title, score, explanation}); missing fields are simply not shown
 function resultCard(r, opts = {}) {
@@ -198,7 +217,7 @@ function resultCard(r, opts = {}) {
       [shortAuthors(r.authors), date, r.id].filter(Boolean).join(" · "),
       " ",
       isArxiv(r.id) ? el("a", { href: `https://arxiv.org/abs/${r.id}`, target: "_blank", rel: "noopener" }, "arXiv") : null,
-      typeof r.score === "number" ? el("span", { class: "score" }, ` · score ${r.score.toFixed(3)}`) : null,
+      scoreText(r) ? el("span", { class: "score" }, ` · ${scoreText(r)}`) : null,
     ),
     r.categories && r.categories.length ? el("div", { class: "cats" }, r.categories.map((c) => el("span", {}, c))) : null,
     r.abstract ? el("div", { class: "snippet" }, snippet(r.abstract)) : null,
@@ -427,6 +446,32 @@ function cyElements(hood) {
   return [...nodes, ...edges];
 }
 
+// Layouts. A neighbourhood is a star (one node, dozens of neighbours): a force layout puts every neighbour at
+// the same distance, on one crowded circle whose labels overlap near the centre. Concentric rings sized by
+// their node count (10 inside, 6 more per ring outwards), labels counted as part of the nodes, keep labels
+// apart at a readable zoom. After an expansion the graph is no longer a star: a force layout that also counts
+// the labels.
+function ringLayout(cy, rootId) {
+  const ring = new Map();
+  const leaves = cy.nodes().filter((n) => n.id() !== rootId)
+    .sort((a, b) => `${a.data("label")}|${a.data("name")}`.localeCompare(`${b.data("label")}|${b.data("name")}`));
+  let r = 0, room = 10;
+  leaves.forEach((n) => {
+    if (room === 0) { r += 1; room = 10 + 6 * r; }
+    ring.set(n.id(), r);
+    room -= 1;
+  });
+  return {
+    name: "concentric", animate: false, avoidOverlap: true, nodeDimensionsIncludeLabels: true, minNodeSpacing: 14,
+    padding: 16, levelWidth: () => 1, concentric: (n) => (n.id() === rootId ? 1000 : 100 - (ring.get(n.id()) || 0)),
+  };
+}
+
+const FORCE_LAYOUT = {
+  name: "cose", animate: false, randomize: false, nodeDimensionsIncludeLabels: true, nodeRepulsion: () => 60000,
+  idealEdgeLength: () => 90, nodeOverlap: 12, padding: 16,
+};
+
 async function graphView(id) {
   const side = el("div", { id: "graph-side" });
   const box = el("div", { id: "cy" });
@@ -454,7 +499,7 @@ async function graphView(id) {
     elements: cyElements(hood),
     wheelSensitivity: 0.3,
     style: [
-      { selector: "node", style: { label: "data(name)", "font-size": 9, "text-wrap": "ellipsis", "text-max-width": 110, width: 16, height: 16, color: "#333" } },
+      { selector: "node", style: { label: "data(name)", "font-size": 9, "text-wrap": "ellipsis", "text-max-width": 96, width: 16, height: 16, color: "#333", "text-background-color": "#fff", "text-background-opacity": 0.7 } },
       { selector: "node[label = 'Paper']", style: { "background-color": COLORS.Paper } },
       { selector: "node[label = 'Author']", style: { "background-color": COLORS.Author, shape: "round-rectangle" } },
       { selector: "node[label = 'Entity']", style: { "background-color": COLORS.Entity, shape: "diamond" } },
@@ -464,8 +509,10 @@ async function graphView(id) {
       // typed relations and citations are labelled; MENTIONS and WROTE are implied by the node kinds
       { selector: "edge[type != 'MENTIONS'][type != 'WROTE']", style: { label: "data(type)", "font-size": 7, color: "#7b8794", "line-color": "#d9822b", "target-arrow-color": "#d9822b" } },
     ],
-    layout: { name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 70 },
+    layout: { name: "preset" },
   });
+  cy.layout(ringLayout(cy, id)).run();
+  cy.fit(undefined, 16);
   const root = cy.getElementById(id);
   root.addClass("root");
   if (root.nonempty() && root.data("label") === "Entity") {
@@ -478,7 +525,7 @@ async function graphView(id) {
   const describe = (n) => {
     const d = n.data();
     const open = d.label === "Entity" ? `#/entity/${enc(d.id)}` : d.label === "Paper" && !d.external ? `#/paper/${enc(d.id)}` : null;
-    side.replaceChildren(
+    fill(side,
       el("h2", {}, d.name),
       el("p", { class: "muted" }, `${d.kind}${d.name !== d.id ? ` · ${d.id}` : ""}`),
       open ? el("p", {}, el("a", { href: open }, "open page")) : null,
@@ -501,7 +548,7 @@ async function graphView(id) {
       const more = await api(`/graph/neighborhood?id=${enc(d.id)}&depth=1`);
       const fresh = cyElements(more).filter((x) => cy.getElementById(x.data.id).empty());
       cy.add(fresh);
-      cy.layout({ name: "cose", animate: false, randomize: false, nodeRepulsion: 9000, idealEdgeLength: 70 }).run();
+      cy.layout(FORCE_LAYOUT).run();
       box.dataset.nodes = String(cy.nodes().length);
       describe(n);
     } catch (err) {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 
@@ -161,9 +161,13 @@ class EntitiesMixin:
             best.setdefault(acro, long_key)
         return best
 
-    def refresh_entities(self, pks: Sequence[int] | None = None) -> int:
+    def refresh_entities(
+        self, pks: Sequence[int] | None = None, surfaces: Callable[[str], list[str]] | None = None
+    ) -> int:
         """Recompute name, majority type, aliases and counts of the given entities (all when None).
 
+        `surfaces` turns a mention's text into the names it contributes (default: the text, whitespace
+        collapsed); the resolver passes one that drops stray punctuation and splits "long form (ACRO)".
         Entities left without mentions are deleted. Returns how many entities were deleted.
         """
         if pks is None:
@@ -171,23 +175,27 @@ class EntitiesMixin:
         deleted = 0
         for chunk in _chunks(list(pks), 900):
             marks = ", ".join("?" * len(chunk))
-            surfaces: dict[int, Counter[str]] = defaultdict(Counter)
+            by_entity: dict[int, Counter[str]] = defaultdict(Counter)
             types: dict[int, Counter[str]] = defaultdict(Counter)
             papers: dict[int, set[int]] = defaultdict(set)
+            counts: Counter[int] = Counter()
             for entity_pk, paper_pk, text, typ in self.conn.execute(
                 f"SELECT l.entity_pk, l.paper_pk, m.text, m.type FROM mention_entities l "
                 f"JOIN mentions m ON m.pk = l.mention_pk WHERE l.entity_pk IN ({marks})",
                 chunk,
             ):
-                surfaces[entity_pk][" ".join(text.split())] += 1
+                # a mention that gives no name (linked before the resolver dropped such spans) keeps its text
+                for form in (surfaces(text) if surfaces else []) or [" ".join(text.split())]:
+                    by_entity[entity_pk][form] += 1
+                counts[entity_pk] += 1
                 types[entity_pk][typ] += 1
                 papers[entity_pk].add(paper_pk)
-            gone = [pk for pk in chunk if pk not in surfaces]
+            gone = [pk for pk in chunk if pk not in counts]
             if gone:
                 self.conn.executemany("DELETE FROM entities WHERE pk = ?", [(pk,) for pk in gone])
                 deleted += len(gone)
             rows, alias_rows = [], []
-            for pk, counter in surfaces.items():
+            for pk, counter in by_entity.items():
                 aliases = _distinct_aliases(counter)
                 # majority type; ties go to the more specific type (Generic is never linked)
                 typ = max(types[pk].items(), key=lambda kv: (kv[1], kv[0] != "OtherScientificTerm", kv[0]))[0]
@@ -196,7 +204,7 @@ class EntitiesMixin:
                         _display_name(counter),
                         typ,
                         json.dumps(aliases, ensure_ascii=False),
-                        sum(counter.values()),
+                        counts[pk],
                         len(papers[pk]),
                         pk,
                     )

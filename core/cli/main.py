@@ -112,7 +112,9 @@ def ingest_cmd(
             f"{s['quarantined']} quarantined"
         )
         if result.tagger is not None:
-            console.print(f"[bold]tagger[/bold]: {result.tagger}")
+            t = result.tagger
+            said = ", ".join(f"{v} {k}" for k, v in t.items()) if isinstance(t, dict) else str(t)
+            console.print(f"[bold]tagger[/bold]: {said}", highlight=False)
         if result.graph is not None:
             g = result.graph
             console.print(

@@ -3,7 +3,8 @@
 The recipe is the one `paperkg.index.fast_encoder` uses for the embedding model (per-*channel* dynamic int8:
 per-tensor saturates the u8s8 kernels on AVX2 CPUs without VNNI), applied to the tagger's own fine-tuned
 encoder (base weights + shipped deltas). The ONNX file is built from the local weights on first use (never
-downloaded) and cached atomically under `~/.cache/paperkg/tagger` (or `$PAPERKG_TAGGER_CACHE`), keyed by the
+downloaded) and cached atomically under the setting `cache_dir`'s `tagger/` (default `~/.cache/paperkg/tagger`;
+`$PAPERKG_TAGGER_CACHE` still wins), keyed by the
 artifact's version (which includes the weights' sha256), the base checksum and the recipe. Missing
 `onnx`/`onnxruntime` or a failed build leaves the caller on the exact fp32 torch path.
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from paperkg import model_cache
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ _VALIDATION_TEXTS = [
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("PAPERKG_TAGGER_CACHE", Path.home() / ".cache" / "paperkg" / "tagger"))
+    return model_cache.folder("tagger", "PAPERKG_TAGGER_CACHE")
 
 
 def available() -> bool:
@@ -60,6 +62,7 @@ def ensure_model(encoder: torch.nn.Module, tokenizer, config: dict, directory: P
     target = artifact_path(config, directory)
     meta_path = target.with_suffix(".json")
     if target.is_file() and meta_path.is_file():
+        model_cache.touch(target)
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     log.warning("tagger: building the int8 ONNX encoder in %s (once per weights, ~30 s)", target.parent)
@@ -77,6 +80,7 @@ def ensure_model(encoder: torch.nn.Module, tokenizer, config: dict, directory: P
         (work / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         os.replace(work / "meta.json", meta_path)
         os.replace(work / "model.onnx", target)  # the model last: its presence means the pair is complete
+    model_cache.prune(target, "tagger-encoder-*")  # earlier weights' builds (~70 MB each), once unused
     return target
 
 

@@ -35,6 +35,18 @@ def assert_json_error(r, status: int, kind: str | None = None) -> dict:
     return body
 
 
+def test_unknown_paper_id_is_the_same_error_everywhere(client: TestClient) -> None:
+    expected = {"error": "PaperNotFound", "detail": "unknown paper id 'nope'"}
+    for path in ("/papers/nope", "/papers/nope/similar", "/papers/nope/related", "/papers/nope/citations",
+                 "/papers/nope/cited-by"):
+        r = client.get(path)
+        assert (r.status_code, r.json()) == (404, expected), path
+    r = client.post("/recommend", json={"positive": ["nope"]})
+    assert (r.status_code, r.json()) == (404, expected)
+    r = client.get("/entities/nope-entity")
+    assert (r.status_code, r.json()) == (404, {"error": "EntityNotFound", "detail": "unknown entity 'nope-entity'"})
+
+
 def test_error_bodies_are_json_for_every_status(client: TestClient, monkeypatch) -> None:
     assert_json_error(client.get("/no/such/route"), 404, "not_found")
     assert_json_error(client.get("/papers/9999.99999"), 404, "PaperNotFound")

@@ -57,3 +57,32 @@ def test_definitions_in_text():
         ("cnn", "convolutional neural network"),
         ("lstm", "long short term memory"),
     ]
+
+
+@pytest.mark.parametrize(
+    "surface, clean",
+    [
+        ("VLA-", "VLA"),  # a span cut at "VLA-based"
+        ("VLAs)", "VLAs"),  # an unmatched bracket of "(VLAs)"
+        ("(CNN", "CNN"),
+        ("diffusion models,", "diffusion models"),
+        ("K-", "K-"),  # notation stays: a kaon, a pion, a function, a balanced bracket
+        ("pi+", "pi+"),
+        ("f(z)", "f(z)"),
+        ("gluon-(anti)quark", "gluon-(anti)quark"),
+    ],
+)
+def test_clean_surface(surface: str, clean: str):
+    from paperkg.graph.normalize import clean_surface
+
+    assert clean_surface(surface) == clean
+
+
+def test_surface_forms_split_definitions_and_drop_lists():
+    from paperkg.graph.normalize import surface_forms
+
+    assert surface_forms("Large Hadron Collider (LHC)") == ["Large Hadron Collider", "LHC"]
+    assert surface_forms("spatial grounding, scene reasoning") == []
+    assert normalize("spatial grounding, scene reasoning").key == ""  # not linked: several entities in one span
+    assert surface_forms("f(x, y) regularizer") == ["f(x, y) regularizer"]  # a comma inside brackets
+    assert normalize("VLAs)").key == normalize("VLA-").key == normalize("VLA").key == "vla"

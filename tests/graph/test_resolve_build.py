@@ -95,3 +95,37 @@ def test_saved_graph_loads_and_converts(kg_catalog, kg_settings):
     assert g.nodes["2101.00001"]["label"] == "Paper"
     assert g.has_edge("2101.00005", "2101.00001", key="CITES")
     assert g.has_edge("Dan Brown", "2101.00004", key="WROTE")
+
+
+def test_entity_names_and_aliases_have_no_stray_punctuation(tmp_path):
+    from paperkg.catalog import open_catalog
+
+    catalog = open_catalog(tmp_path / "c.sqlite")
+    text = (
+        "Collisions at the Large Hadron Collider (LHC) test VLA-based policies. The LHC data and "
+        "vision-language-action models (VLAs) support spatial grounding, scene reasoning."
+    )
+    spec = {
+        "id": "2101.09999", "title": "LHC and VLAs", "abstract": text[len("LHC and VLAs") :], "authors": ["A. B"],
+        "categories": ["hep-ex"], "submitted": "2021-01-05",
+        "mentions": [], "relations": [],
+    }
+    pk = add_paper(catalog, spec)
+    paper_text = catalog.paper_texts([pk])[pk]
+    mentions = [("Large Hadron Collider (LHC)", "Material"), ("VLA-", "Method"), ("LHC", "Material"),
+                ("vision-language-action models", "Method"), ("VLAs)", "Method"),
+                ("spatial grounding, scene reasoning", "Task")]
+    with catalog.transaction():
+        set_annotations(catalog, pk, paper_text, mentions, [])
+    report = resolve_entities(catalog)
+    assert report.mentions_skipped == 1  # the list span
+    lhc = catalog.get_entity("large hadron collider")
+    assert lhc.name == "Large Hadron Collider" and set(lhc.aliases) == {"Large Hadron Collider", "LHC"}
+    assert lhc.mention_count == 2
+    vla = catalog.get_entity("vision language action model")
+    assert vla is not None and set(vla.aliases) <= {"vision-language-action models", "VLA", "VLAs"}
+    import json
+
+    names = [n for name, aliases in catalog.conn.execute("SELECT name, aliases FROM entities")
+             for n in [name, *json.loads(aliases)]]
+    assert len(names) >= 5 and all(not n.endswith(("-", ")", ",")) and "," not in n for n in names), names

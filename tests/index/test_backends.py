@@ -28,7 +28,7 @@ TEXTS = [
 def int8_spec(tmp_path_factory):
     model = default_model_path()
     with pytest.MonkeyPatch.context() as mp:  # keep the user-level cache out of the test
-        mp.setattr(fast_encoder, "SHARED_CACHE", tmp_path_factory.mktemp("shared"))
+        mp.setenv("PAPERKG_ENCODER_CACHE", str(tmp_path_factory.mktemp("shared")))
         yield EncoderSpec(model, "cpu", 256, "onnx-int8", str(tmp_path_factory.mktemp("models")))
 
 
@@ -43,7 +43,7 @@ def test_build_is_cached_validated_and_atomic(int8_spec) -> None:
     mtime = path.stat().st_mtime_ns
     assert fast_encoder.ensure_model(model, base, int8_spec.cache_dir) == path
     assert path.stat().st_mtime_ns == mtime  # second call reuses the cached artifact
-    shared = fast_encoder.SHARED_CACHE / path.name
+    shared = fast_encoder.shared_cache() / path.name
     assert shared.is_file()  # another data home copies this one instead of rebuilding
     other = fast_encoder.ensure_model(model, base, path.parent.parent / "other-home")
     assert other.read_bytes() == path.read_bytes()

@@ -111,7 +111,7 @@ def test_calibration_uses_real_distinct_abstracts() -> None:
 def test_build_validates_against_fp32(tmp_path, monkeypatch) -> None:  # about 2 minutes of CPU on 2 cores
     if not openvino_encoder.available():
         pytest.skip("openvino/nncf not installed")
-    monkeypatch.setattr(fast_encoder, "SHARED_CACHE", tmp_path / "shared")  # a real build, not a cached copy
+    monkeypatch.setenv("PAPERKG_ENCODER_CACHE", str(tmp_path / "shared"))  # a real build, not a cached copy
     model = enc.default_model_path()
     xml = openvino_encoder.ensure_model(model, enc.model_fingerprint(model), tmp_path / "home")
     assert openvino_encoder.is_valid(xml)
