@@ -89,9 +89,9 @@ def measure(make_fast: Callable[[], _Encodes], model_path: str, max_seq_length: 
 def cache_path(artifact: Path) -> Path:
     """One result per artifact and host kind in the user-level model cache, so that each new data home (the
     test suite makes dozens) reuses it; the artifact's name carries its fingerprint."""
-    from paperkg.index.fast_encoder import SHARED_CACHE
+    from paperkg.index.fast_encoder import shared_cache
 
-    return SHARED_CACHE / "gates" / f"{artifact.stem}.gate-{cpu_info().signature}.json"
+    return shared_cache() / "gates" / f"{artifact.stem}.gate-{cpu_info().signature}.json"
 
 
 def _artifact_sha(artifact: Path) -> str | None:
