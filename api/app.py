@@ -78,6 +78,17 @@ def preload() -> None:
     searcher.embed(["paperkg"])
 
 
+def body_decode_problem(cause: BaseException | None) -> str | None:
+    """Why a request body could not be decoded, in words, or None when the cause is something else."""
+    if isinstance(cause, UnicodeDecodeError):
+        return f"the body is not valid UTF-8 (byte {cause.start})"
+    if isinstance(cause, RecursionError):
+        return "the JSON body is nested too deeply"
+    if isinstance(cause, ValueError):
+        return f"the JSON body cannot be decoded: {cause}"
+    return None
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     configure(settings)
     app = FastAPI(
@@ -113,6 +124,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and (why := body_decode_problem(exc.__cause__)):
+            # FastAPI answers 400 "error parsing the body" for invalid UTF-8, deep nesting or huge integers;
+            # like every other text problem in a request, that is a 422 naming the body
+            detail = [{"loc": ["body"], "msg": why, "type": "body_decode"}]
+            return JSONResponse({"error": "invalid_request", "detail": detail}, status_code=422)
         return JSONResponse(
             {"error": error_kind(exc.status_code), "detail": exc.detail},
             status_code=exc.status_code,

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     max_line_bytes: int = Field(
         default=8 << 20, ge=1 << 16, description="longest JSON line; longer ones are skipped unread"
     )
+    # `paperkg serve` (api/server.py): slow or oversized clients cannot hold a worker
+    http_header_timeout: float = Field(default=10.0, gt=0, description="seconds to send a request's headers")
+    http_keep_alive: float = Field(default=5.0, gt=0, description="idle seconds a keep-alive connection stays open")
+    http_max_head_bytes: int = Field(
+        default=128 << 10, ge=16 << 10,
+        description="request line + headers; larger heads get a JSON 400 (a 100 KB query still gets the API's 422)",
+    )
     api_key: str | None = Field(default=None, description="required for write endpoints when set")
     cors_origins: list[str] = Field(default_factory=list)
     api_threads: int = Field(

@@ -312,7 +312,14 @@ def serve_cmd(
         share = str(max(1, len(os.sched_getaffinity(0)) // workers))
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             os.environ.setdefault(var, share)
-    uvicorn.run("paperkg.api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    from paperkg.api.server import HEADER_TIMEOUT_ENV, GuardedH11Protocol
+
+    os.environ[HEADER_TIMEOUT_ENV] = str(settings.http_header_timeout)  # read by each worker's protocol
+    uvicorn.run(
+        "paperkg.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+        http=GuardedH11Protocol, timeout_keep_alive=settings.http_keep_alive,
+        h11_max_incomplete_event_size=settings.http_max_head_bytes,
+    )
 
 
 def print_hits(hits: list, caption: str, *, mode: str, fusion: str = "convex") -> None:

@@ -1,0 +1,113 @@
+"""Text-decoding problems are 422 in the JSON error shape; `paperkg serve` bounds request heads and their time."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from paperkg.api.app import create_app
+from paperkg.settings import load_settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
+
+KEY = {"X-API-Key": "k", "content-type": "application/json"}
+BAD_BODIES = {
+    "lone surrogate": b'{"id": "2401.00001", "title": "x\\ud800y"}',
+    "NUL": b'{"id": "2401.00001", "title": "a\\u0000b"}',
+    "invalid UTF-8": b'{"id": "2401.00001", "title": "caf\xe9"}',
+    "deep nesting": b"[" * 100_000 + b"]" * 100_000,
+    "5,000-digit integer": b'{"id": ' + b"9" * 5000 + b', "title": "x"}',
+    "title over the limit": b'{"id": "2401.00001", "title": "' + b"t" * 5000 + b'"}',
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_BODIES))
+def test_undecodable_or_invalid_bodies_are_422_json(tmp_path: Path, kind: str) -> None:
+    settings = load_settings(tmp_path / "home", tagger=False, api_key="k")
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        response = client.post("/papers", content=BAD_BODIES[kind], headers=KEY)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert set(body) == {"error", "detail"} and body["detail"][0]["loc"] in (["body"], ["title"], ["id"])
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`paperkg serve` itself (its uvicorn settings are what is tested) with a 1 s header deadline."""
+    home = tmp_path_factory.mktemp("served")
+    port = free_port()
+    env = {**_env(), "PAPERKG_HTTP_HEADER_TIMEOUT": "1", "PAPERKG_TAGGER": "false"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from paperkg.cli.main import run; run()", "serve", "--home", str(home),
+         "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("paperkg serve did not start")
+        time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def _get(url: str, path: str) -> tuple[int, str, dict]:
+    """A plain GET (http.client: httpx refuses URLs over 64 KiB before sending them)."""
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.getheader("content-type") or "", json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def test_a_100_kb_query_is_answered_in_the_json_error_shape(served: str) -> None:
+    status, _ctype, body = _get(served, "/search?q=" + "x" * 100_000)
+    assert status == 422 and body["error"] == "invalid_request"
+
+
+def test_an_oversized_request_head_is_a_json_400(served: str) -> None:
+    status, ctype, body = _get(served, "/search?q=" + "x" * 300_000)
+    assert status == 400 and ctype == "application/json"
+    assert set(body) == {"error", "detail"} and "exceed" in body["detail"]
+
+
+def test_a_client_that_never_finishes_its_headers_is_disconnected(served: str) -> None:
+    port = int(served.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # and never the blank line that ends the head
+        sock.settimeout(30)
+        assert sock.recv(1024) == b""  # closed by the server (the 1 s deadline), not by this client
+    # a well-behaved client on a kept-alive connection is still served
+    with httpx.Client() as client:
+        assert client.get(f"{served}/health").status_code == 200
+        assert client.get(f"{served}/health").status_code == 200
