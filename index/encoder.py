@@ -202,6 +202,11 @@ def spec_from_settings(settings: object) -> EncoderSpec:
     candidates: tuple[str, ...] = (first,)
     if requested == "auto" and first != "torch":  # a model failing its checks leaves the next one
         candidates += tuple(b for b in embedding_choice().candidates if b != first)
+        # a home indexed on another host kind keeps its backend: queries must come from the model that built
+        # the vectors (else the index refuses to load); `encoder_backend` or `reindex` changes it
+        kept = home_backend(settings)
+        if kept == "torch" or (kept in FAST_BACKENDS and _fast_module(kept).available()):
+            candidates = (kept, *(b for b in candidates if b != kept))
     for backend in candidates:
         spec = EncoderSpec(str(model), device, seq, backend, cache)  # type: ignore[arg-type]
         if backend not in FAST_BACKENDS:
@@ -213,6 +218,20 @@ def spec_from_settings(settings: object) -> EncoderSpec:
             raise ValueError(problem)
         log.warning("encoder: %s; trying the next backend", problem)
     return EncoderSpec(str(model), device, seq, "torch", cache)
+
+
+def home_backend(settings: object) -> str | None:
+    """The encoder backend the home's published dense index was built with (None: no index yet)."""
+    from paperkg.index import artifacts
+
+    index_dir = getattr(settings, "index_dir", None)
+    folder = artifacts.current(Path(index_dir) / "dense") if index_dir is not None else None
+    if folder is None:
+        return None
+    try:
+        return str(artifacts.read_manifest(folder).get("encoder_backend", "torch"))
+    except (OSError, ValueError):
+        return None
 
 
 def _int8_problem(spec: EncoderSpec) -> str | None:
@@ -254,7 +273,10 @@ def backend_report(settings: object) -> dict[str, object]:
         else:
             if spec.backend != choice.backend:
                 embed["backend"] = spec.backend
-                embed["reason"] = f"{choice.backend} failed its check on this host (see the log); {choice.reason}"
+                if spec.backend == home_backend(settings):
+                    embed["reason"] = f"this home's dense index was built with {spec.backend}; {choice.reason}"
+                else:
+                    embed["reason"] = f"{choice.backend} failed its check on this host (see the log); {choice.reason}"
     else:
         embed = {"requested": requested, "backend": resolve_backend(requested, device), "reason": "asked for"}
     tagger_requested = getattr(settings, "tagger_backend", "auto")

@@ -85,3 +85,20 @@ def test_real_int8_model_passes_on_this_host(tmp_path) -> None:  # builds the in
         lambda: enc._fast_encoder(spec, path), spec.model_path, 256, quality_gate.calibration_slice()
     )
     assert gate.passed and gate.mean_cosine > 0.985, gate.notice()
+
+
+@pytest.mark.parametrize(
+    ("built_with", "expected"), [(None, "onnx-int8"), ("torch", "torch"), ("onnx-int8", "onnx-int8")]
+)
+def test_home_indexed_elsewhere_keeps_its_backend(fake_int8, tmp_path, built_with, expected) -> None:
+    """A home indexed with fp32 (e.g. on a GPU or another host kind) keeps fp32 queries under `auto`."""
+    from paperkg.index import artifacts
+
+    fake_int8(True)
+    settings = load_settings(tmp_path / "home", device="cpu")
+    if built_with is not None:
+        root = settings.index_dir / "dense"
+        manifest = {"model": "m"} if built_with == "torch" else {"model": "m", "encoder_backend": built_with}
+        artifacts.publish(root, artifacts.new_version(root), manifest)
+    assert enc.home_backend(settings) == built_with
+    assert enc.spec_from_settings(settings).backend == expected
