@@ -42,20 +42,6 @@ def replicated(records: list, n: int) -> list:
     return out
 
 
-def cpu_info() -> dict:
-    """CPU model and the SIMD flags that matter for the vector scan (figures are only comparable per host)."""
-    model, flags = "", set()
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name") and not model:
-            model = line.split(":", 1)[1].strip()
-        elif line.startswith("flags") and not flags:
-            flags = set(line.split(":", 1)[1].split())
-    wanted = ("avx2", "fma", "avx512f", "avx512_vnni", "amx_int8", "amx_bf16")
-    import os
-
-    return {"model": model, "flags": [f for f in wanted if f in flags], "cores": os.cpu_count()}
-
-
 def timed(fn, *args, **kwargs):
     t = time.perf_counter()
     result = fn(*args, **kwargs)
@@ -169,7 +155,7 @@ def main(argv: list[str] | None = None) -> dict:
         built, report["bm25_build_s"] = timed(LexicalIndex.build, docs, total=catalog.count_papers())
         built.save(lexical_root(settings))
         lex = lexical_index(settings)
-    report["cpu"] = cpu_info()
+    report["cpu"] = cpu_info().to_dict()
     seeds = [kg.paper_ids[i] for i in rng.choice(kg.n_papers, args.queries, replace=False)]
     _, report["first_query_s"] = timed(recommend, catalog, settings, [seeds[0]], [], 10, kg=kg, store=None)
     graph_only, convex = FusionConfig(ranking="graph"), FusionConfig(ranking="convex")
@@ -192,7 +178,6 @@ def main(argv: list[str] | None = None) -> dict:
 
     if args.sync_papers:
         report["sync"] = bench_sync(papers[: args.sync_papers], cache)
-    report["host"] = cpu_info().to_dict()
     print(cpu_info().describe(), file=sys.stderr)
     print(json.dumps(report, indent=2))
     if args.json:

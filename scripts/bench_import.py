@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from lxml import etree
+from paperkg.hostinfo import cpu_info  # the CPU the figures come from
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PDFS = ROOT.parent / "shared" / "data" / "pdfs"
@@ -178,7 +179,9 @@ def main() -> int:
         "entries_without_catalog_id_matched_by_title": by_title,
         "import": {"matched": report.matched, "unmatched": len(report.unmatched), "by": report.by},
         "target_met": not missed and report.matched + len(report.unmatched) == len(parsed),
+        "host": cpu_info().to_dict(),
     }
+    print(cpu_info().describe(), file=sys.stderr)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2), encoding="utf-8")
     if args.json:
         print(json.dumps(summary, indent=2))

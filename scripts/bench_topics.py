@@ -12,13 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from paperkg.hostinfo import cpu_info  # the CPU the figures come from
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -29,11 +29,7 @@ from paperkg import topics  # noqa: E402
 
 
 def cpu() -> str:
-    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    model = next((ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")), "?")
-    flags = next((ln.split(":", 1)[1].split() for ln in info.splitlines() if ln.startswith("flags")), [])
-    simd = [f for f in flags if f.startswith(("avx", "amx", "fma", "sse4"))]
-    return f"{model} ({os.cpu_count()} CPUs; {platform.machine()}; {' '.join(sorted(simd))})"
+    return cpu_info().describe()  # the shared helper: model, avx2/avx512_vnni/amx flags, cores
 
 
 def scores(classes: np.ndarray, log_p: np.ndarray, y: list[str]) -> dict[str, float]:

@@ -40,3 +40,13 @@ def test_this_host_is_described():
     info = cpu_info()
     assert info.model and info.cores >= 1 and info is cpu_info()
     assert set(info.to_dict()["flags"]) >= {"avx2", "avx512_vnni", "amx_int8", "amx_bf16"}
+
+
+def test_every_benchmark_says_where_it_ran():
+    """Figures are only comparable per host kind: each scripts/bench_*.py reports the CPU via this helper."""
+    from pathlib import Path
+
+    scripts = sorted((Path(__file__).resolve().parents[2] / "scripts").glob("bench*.py"))
+    assert len(scripts) >= 8
+    silent = [p.name for p in scripts if "cpu_info()" not in p.read_text(encoding="utf-8")]
+    assert silent == [], f"benchmarks that do not print the host CPU (paperkg.hostinfo.cpu_info): {silent}"
