@@ -175,7 +175,7 @@ def get_duplicates(settings: SettingsDep, catalog: CatalogDep, vectors: bool = T
 def get_topics(catalog: CatalogDep, paper_id: Annotated[str, Path(min_length=1, max_length=200)]) -> dict:
     pk = catalog.paper_pk(normalize_id(paper_id))
     if pk is None:
-        raise PaperNotFound(f"unknown paper id {paper_id!r}")
+        raise PaperNotFound.unknown(paper_id)
     paper = catalog.papers_by_pk([pk])[pk]
     preds = catalog.predictions_of([pk]).get(pk, [])
     return {"id": paper.id, "categories": paper.categories,

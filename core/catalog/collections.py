@@ -75,7 +75,7 @@ class CollectionsMixin:
             (arg,),
         ).fetchone()
         if row is None:
-            raise CollectionNotFound(f"no collection {ref!r}")
+            raise CollectionNotFound(f"unknown collection {ref!r}")
         return CollectionInfo(int(row[0]), row[1], row[2], row[3], int(row[4]), int(row[5]))
 
     def list_collections(self) -> list[CollectionInfo]:

@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 from paperkg.catalog import Catalog, open_catalog
-from paperkg.cli.common import HomeOpt, JsonOpt, KOpt, fail
+from paperkg.cli.common import HomeOpt, JsonOpt, KOpt, console, fail
+from paperkg.cli.output import listing_table
 from paperkg.settings import Settings, load_settings
 from rich.console import Console
 from rich.markup import escape
@@ -50,11 +51,14 @@ def _show(catalog: Catalog, name: str, as_json: bool) -> None:
             }
         )
         return
-    typer.echo(f"{m.info.name}: {len(m.papers)} papers, {len(m.dismissed)} dismissed")
-    for _pk, pid, title, _added in m.papers:
-        typer.echo(f"  {pid:<18} {title}")
-    for _pk, pid, title, _added in m.dismissed:
-        typer.echo(f"  {pid:<18} (dismissed) {title}")
+    console.print(f"{m.info.name}: {len(m.papers)} papers, {len(m.dismissed)} dismissed", markup=False, highlight=False)
+    if m.papers or m.dismissed:
+        table = listing_table(None, ["#", "id", "title", "status"])
+        rows = [(pid, title, "") for _pk, pid, title, _a in m.papers]
+        rows += [(pid, title, "dismissed") for _pk, pid, title, _a in m.dismissed]
+        for i, (pid, title, status) in enumerate(rows, start=1):
+            table.add_row(str(i), escape(pid), escape(title), status)
+        console.print(table)
 
 
 @app.command("create")

@@ -75,8 +75,13 @@ def failed_cmd(
         return
     if not rows:
         console.print("no failed papers")
+        return
+    from paperkg.cli.output import listing_table
+
+    table = listing_table(None, ["id", "stage", "reason"])
     for r in rows:
-        console.print(f"{r.paper_id} [{r.stage}]: {r.reason}", highlight=False, soft_wrap=True)
+        table.add_row(r.paper_id, r.stage, r.reason)
+    console.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from paperkg.cli.output import styled_table
 from paperkg.errors import PaperkgError
 from paperkg.settings import load_settings
 from rich.console import Console
-from rich.table import Table
 
 console = Console()
 err = Console(stderr=True)
@@ -50,7 +50,7 @@ def eval_related_cmd(
             data["_graph"] = result.graph
         print(json.dumps(data, indent=2))
         return
-    table = Table(title=f"related on {folder} ({split}): {result.seeds} seeds")
+    table = styled_table(f"related on {folder} ({split}): {result.seeds} seeds")
     for col in ("ranking", "nDCG@10", "Recall@100", "MRR@10"):
         table.add_column(col)
     for name, r in result.metrics.items():

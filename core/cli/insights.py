@@ -8,10 +8,11 @@ from typing import Annotated
 
 import typer
 from paperkg.catalog import open_catalog
-from paperkg.errors import PaperkgError
+from paperkg.cli.common import EXIT_USAGE, exit_code, fail
+from paperkg.cli.output import styled_table
+from paperkg.errors import PaperkgError, PaperNotFound
 from paperkg.settings import load_settings
 from rich.console import Console
-from rich.table import Table
 
 console = Console()
 err = Console(stderr=True)
@@ -32,8 +33,8 @@ def _json(data: object) -> None:
 
 
 def _fail(exc: Exception) -> None:
-    err.print(f"[red]error:[/red] {exc}")
-    raise typer.Exit(2 if isinstance(exc, PaperkgError) and exc.http_status == 404 else 1)
+    # the one error line and exit code of every verb (paperkg.cli.common); a ValueError here is a bad flag value
+    fail(str(exc), EXIT_USAGE if isinstance(exc, ValueError) else exit_code(exc))
 
 
 def trends_cmd(
@@ -103,7 +104,7 @@ def trends_cmd(
 
 
 def _print_trends(report) -> None:  # noqa: ANN001
-    table = Table(title=f"papers per {report.by}" + (f" ({report.category})" if report.category else ""))
+    table = styled_table(f"papers per {report.by}" + (f" ({report.category})" if report.category else ""))
     table.add_column("period")
     table.add_column("papers", justify="right")
     for s in report.series:
@@ -122,7 +123,7 @@ def _print_rising(report) -> None:  # noqa: ANN001
         console.print("no rising entity" + ("" if report.before_periods else ": fewer than two windows of data"))
         return
     title = f"rising: {', '.join(report.recent_periods)} vs {', '.join(report.before_periods)}"
-    table = Table(title=title)
+    table = styled_table(title)
     for col in ("entity", "type", "recent", "before", "share now", "share before", "growth (pts)", "z"):
         table.add_column(col, justify="left" if col in ("entity", "type") else "right")
     for r in report.results:
@@ -136,7 +137,7 @@ def _print_associations(report) -> None:  # noqa: ANN001
     if not report.results:
         console.print(f"no entity co-occurs with it in {report.min_support}+ papers more often than chance")
         return
-    table = Table()
+    table = styled_table()
     for col in ("entity", "type", "together", "papers", "PMI", "NPMI", "lift"):
         table.add_column(col, justify="left" if col in ("entity", "type") else "right")
     for a in report.results:
@@ -167,7 +168,7 @@ def duplicates_cmd(
     if not pairs:
         console.print("no duplicates found")
         return
-    table = Table(title=f"{len(pairs)} duplicate pair(s)" + (" merged" if merge else " (merge with --merge)"))
+    table = styled_table(f"{len(pairs)} duplicate pair(s)" + (" merged" if merge else " (merge with --merge)"))
     for col in ("keep", "drop", "title", "evidence"):
         table.add_column(col, overflow="fold")
     for p in pairs:
@@ -222,7 +223,7 @@ def topics_show_cmd(
         for pid in paper_ids:
             pk = catalog.paper_pk(normalize_id(pid))
             if pk is None:
-                _fail(PaperkgError(f"unknown paper id {pid!r}"))
+                _fail(PaperNotFound.unknown(pid))
             paper = catalog.papers_by_pk([pk])[pk]
             preds = catalog.predictions_of([pk]).get(pk, [])
             out.append({"id": paper.id, "categories": paper.categories, "predicted": [

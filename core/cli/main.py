@@ -20,9 +20,8 @@ from paperkg.cli.common import (
     fail,
     print_json,
 )
-from paperkg.cli.output import listing_table
+from paperkg.cli.output import listing_table, styled_table
 from paperkg.settings import Settings, load_settings
-from rich.table import Table
 
 app = typer.Typer(
     cls=PaperkgGroup,
@@ -281,7 +280,7 @@ def eval_retrieval_cmd(
     if as_json:
         print_json(results[modes[0]] if len(modes) == 1 else results)
         return
-    table = Table(title=f"retrieval on {folder} ({split})")
+    table = styled_table(f"retrieval on {folder} ({split})")
     for col in ("mode", "nDCG@10", "Recall@100", "MRR@10"):
         table.add_column(col)
     for m, r in results.items():

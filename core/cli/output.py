@@ -10,9 +10,14 @@ _WRAPPING = {"title", "why", "reason", "source", "aliases"}
 _NUMERIC = {"#", "score", "fused", "cosine", "bm25", "papers", "mentions", "count", "year"}
 
 
+def styled_table(caption: str | None = None) -> Table:
+    """An empty table in the one style (caption left, bold header row, one rule under it); add columns."""
+    return Table(title=caption, title_justify="left", box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+
+
 def listing_table(caption: str | None, columns: list[str]) -> Table:
     """A table with a header row that uses the terminal's width; titles wrap instead of being cut."""
-    table = Table(title=caption, title_justify="left", box=box.SIMPLE_HEAD, header_style="bold", pad_edge=False)
+    table = styled_table(caption)
     for col in columns:
         if col in _WRAPPING:  # min_width: on a narrow terminal the numbers wrap before a title turns into a column
             table.add_column(col, overflow="fold", ratio=3 if col == "title" else 2, min_width=20)

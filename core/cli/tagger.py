@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from paperkg.cli.output import styled_table
 from rich.console import Console
-from rich.table import Table
 
 app = typer.Typer(
     help="Scientific entity and relation tagger (SciERC): train, evaluate, predict.", no_args_is_help=True
@@ -65,7 +65,7 @@ def eval_cmd(
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return
-    table = Table(title=f"{file} ({result['documents']} documents, {result['sentences']} sentences)")
+    table = styled_table(f"{file} ({result['documents']} documents, {result['sentences']} sentences)")
     for col in ("", "P", "R", "F1", "gold", "pred"):
         table.add_column(col, justify="right" if col else "left")
     for key, name in (("ner", "Entities"), ("rel", "Rel"), ("rel_strict", "Rel+")):
@@ -75,7 +75,7 @@ def eval_cmd(
         )
     console.print(table)
     for key, name in (("ner", "Entity types"), ("rel_strict", "Relation types (Rel+)")):
-        per = Table(title=name)
+        per = styled_table(name)
         for col in ("type", "P", "R", "F1", "gold", "pred"):
             per.add_column(col, justify="left" if col == "type" else "right")
         for t, v in result["per_type"][key].items():
@@ -100,7 +100,7 @@ def predict_cmd(
     if not result["mentions"]:
         console.print("no entities found")
         return
-    ents = Table(title="entities")
+    ents = styled_table("entities")
     for col in ("#", "type", "text", "chars", "score"):
         ents.add_column(col)
     for i, m in enumerate(result["mentions"]):
@@ -109,7 +109,7 @@ def predict_cmd(
     if not result["relations"]:
         console.print("no relations found")
         return
-    rels = Table(title="relations (head -> tail)")
+    rels = styled_table("relations (head -> tail)")
     for col in ("head", "relation", "tail", "score"):
         rels.add_column(col)
     for r in result["relations"]:

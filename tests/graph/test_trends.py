@@ -107,7 +107,7 @@ def test_cli_json_and_plot(timed: Catalog, tmp_path: Path) -> None:
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
     assert b"<svg" in svg.read_bytes()[:500]
     res = runner.invoke(app, ["trends", "CNN", "--plot", str(tmp_path / "t.gif"), "--home", home])
-    assert res.exit_code == 1 and "png or .svg" in res.output
+    assert res.exit_code == 2 and "png or .svg" in res.output  # a bad option value (exit codes in --help)
     res = runner.invoke(app, ["trends", "--rising", "--min-papers", "1", "--json", "--home", home])
     assert res.exit_code == 0 and json.loads(res.output)["recent_periods"] == ["2021"]
     res = runner.invoke(app, ["trends", "--associations", "CNN", "--min-support", "2", "--json", "--home", home])
