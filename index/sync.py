@@ -50,9 +50,15 @@ def sync_on_start(catalog: Catalog, settings: Settings) -> IndexSummary | None:
     built once (a home ingested with --no-index stays unindexed), and never waiting for another writer."""
     if getattr(catalog, "readonly", False) or artifacts.current(dense_root(settings)) is None:
         return None
-    if not needs_sync(catalog, settings):
-        return None
-    return sync_indexes(catalog, settings, wait=False)
+    summary = sync_indexes(catalog, settings, wait=False) if needs_sync(catalog, settings) else None
+    graph_ids = _graph_ids(settings)
+    if graph_ids is not None and _differs(_compare(graph_ids, set(catalog.paper_pks()), lambda pks: [])):
+        from paperkg.graph.build import build_graph
+
+        with writer_lock(settings.home, "graph update", wait=False) as held:
+            if held:
+                build_graph(catalog, settings)
+    return summary
 
 
 def _published_ids(root: Path, what: str) -> np.ndarray | None:

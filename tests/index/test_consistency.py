@@ -179,3 +179,64 @@ def test_cli_ingest_with_concurrent_api_writes_ends_with_equal_id_sets(tmp_path:
     assert report["dense"]["missing"] == report["lexical"]["missing"] == 0, report
     assert report["dense"]["extra"] == report["lexical"]["extra"] == 0, report
     assert report["dense"]["count"] == report["lexical"]["count"] == 245
+
+
+def _serve(home: Path, port: int, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [*CLI, "serve", "--home", str(home), "--port", str(port)],
+        env=_env(PAPERKG_API_KEY="k", PAPERKG_TAGGER="false", **env),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
+def _wait_up(url: str, proc: subprocess.Popen) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise AssertionError("paperkg serve did not start")
+
+
+def test_server_killed_mid_write_is_repaired_at_the_next_start(tmp_path: Path) -> None:
+    import socket
+
+    import httpx
+
+    home = tmp_path / "home"
+    seed = tmp_path / "seed.jsonl"
+    seed.write_bytes(_records(0, 5))
+    assert _ingest(home, seed).returncode == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    record = {"id": "2405.00001", "title": _title(4242), "abstract": "Posted while the server died."}
+    server = _serve(home, port, PAPERKG_CRASH_AT="after-dense-mark")  # dies right after the dense publish
+    try:
+        _wait_up(url, server)
+        with pytest.raises(httpx.HTTPError):
+            httpx.post(f"{url}/papers", json=record, headers={"X-API-Key": "k"}, timeout=120)
+        assert server.wait(timeout=60) == -9
+    finally:
+        if server.poll() is None:
+            server.kill()
+    server = _serve(home, port)
+    try:
+        _wait_up(url, server)  # start-up brings the indexes to the catalog
+        for mode in ("lexical", "dense"):
+            hits = httpx.get(f"{url}/search", params={"q": _title(4242), "mode": mode, "k": 3}, timeout=60).json()
+            assert "2405.00001" in [h["id"] for h in hits["results"]], mode
+        again = httpx.post(f"{url}/papers", json=record, headers={"X-API-Key": "k"}, timeout=120).json()
+        assert again["status"] == "unchanged"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    settings = load_settings(home, tagger=False)
+    with open_catalog(settings.catalog_path) as cat:
+        report = check(cat, settings)
+    assert report["ok"], report  # dense, lexical and the graph
