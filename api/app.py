@@ -14,7 +14,7 @@ from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from paperkg import __version__
+from paperkg import __version__, verbosity
 from paperkg.api.deps import configure, get_catalog, get_searcher, get_settings
 from paperkg.api.limits import BodyLimit, error_kind
 from paperkg.api.schemas import ErrorBody, Health, PaperOut, SearchResponse, SimilarResponse
@@ -90,6 +90,7 @@ def body_decode_problem(cause: BaseException | None) -> str | None:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    verbosity.configure()  # each uvicorn worker is a new process: quiet model loading there too (-v: PAPERKG_VERBOSE)
     configure(settings)
     app = FastAPI(
         title="paperkg",

@@ -37,8 +37,13 @@ def assert_json_error(r, status: int, kind: str | None = None) -> dict:
 
 def test_unknown_paper_id_is_the_same_error_everywhere(client: TestClient) -> None:
     expected = {"error": "PaperNotFound", "detail": "unknown paper id 'nope'"}
-    for path in ("/papers/nope", "/papers/nope/similar", "/papers/nope/related", "/papers/nope/citations",
-                 "/papers/nope/cited-by"):
+    # every GET route on one paper, including routes added later
+    paths = sorted(
+        route.path.replace("{paper_id:path}", "nope") for route in client.app.routes
+        if route.path.startswith("/papers/{paper_id") and "GET" in getattr(route, "methods", ())
+    )
+    assert {"/papers/nope", "/papers/nope/similar", "/papers/nope/related", "/papers/nope/citations"} <= set(paths)
+    for path in paths:
         r = client.get(path)
         assert (r.status_code, r.json()) == (404, expected), path
     r = client.post("/recommend", json={"positive": ["nope"]})
