@@ -13,6 +13,7 @@ from paperkg.api.deps import get_catalog, get_settings
 from paperkg.api.schemas import ErrorBody
 from paperkg.catalog import Catalog
 from paperkg.ingest.json_records import from_json
+from paperkg.limits import RecordLimits, using_limits
 from paperkg.settings import Settings
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
@@ -78,7 +79,8 @@ def post_paper(
     """Validate one record like `paperkg ingest` does, upsert it, then update the indexes incrementally."""
     from paperkg.index.sync import needs_sync, sync_indexes
 
-    paper = from_json(record)  # BadRecord -> 422 naming the field (limits, NUL, lone surrogates included)
+    with using_limits(RecordLimits.from_settings(settings)):  # the same size limits as `paperkg ingest`
+        paper = from_json(record)  # BadRecord -> 422 naming the field (limits, NUL, lone surrogates included)
     with _write_lock:
         with catalog.transaction():
             counts = catalog.upsert_papers([paper])

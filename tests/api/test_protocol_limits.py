@@ -40,6 +40,13 @@ BAD_BODIES = {
 }
 
 
+def test_write_limits_come_from_the_settings(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "home", tagger=False, api_key="k", max_title_chars=100)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        response = client.post("/papers", json={"id": "2401.00001", "title": "t" * 101}, headers=KEY)
+    assert response.status_code == 422 and "max_title_chars=100" in response.text
+
+
 @pytest.mark.parametrize("kind", list(BAD_BODIES))
 def test_undecodable_or_invalid_bodies_are_422_json(tmp_path: Path, kind: str) -> None:
     settings = load_settings(tmp_path / "home", tagger=False, api_key="k")
