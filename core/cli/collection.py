@@ -45,7 +45,6 @@ def _show(catalog: Catalog, name: str, as_json: bool) -> None:
         _json(
             {
                 "name": m.info.name,
-                "id": m.info.id,
                 "papers": [pid for _pk, pid, _t, _a in m.papers],
                 "dismissed": [pid for _pk, pid, _t, _a in m.dismissed],
             }

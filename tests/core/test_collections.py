@@ -116,7 +116,7 @@ def test_cli_collection_verbs(small_home, tmp_path: Path) -> None:
     assert run("collection", "add", "cli test", ids[0], ids[1], ids[2]).exit_code == 0
     assert run("collection", "dismiss", "cli test", ids[2], ids[3]).exit_code == 0
     shown = json.loads(run("collection", "show", "cli test", "--json").stdout)
-    assert shown == {"name": "cli test", "id": shown["id"], "papers": ids[:2], "dismissed": [ids[2], ids[3]]}
+    assert shown == {"name": "cli test", "papers": ids[:2], "dismissed": [ids[2], ids[3]]}
     listed = json.loads(run("collection", "list", "--json").stdout)
     assert {"name": "cli test", "papers": 2, "dismissed": 2}.items() <= next(
         c for c in listed if c["name"] == "cli test"
