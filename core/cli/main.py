@@ -227,8 +227,9 @@ def stats_cmd(home: HomeOpt = None, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(stats)
     else:
+        width = max(map(len, stats), default=0)
         for key, value in stats.items():
-            console.print(f"{key:>12}: {value}")
+            console.print(f"{key:>{width}}: {value}", highlight=False)
 
 
 @app.command("quarantine")
