@@ -229,11 +229,12 @@ def _score(
         return f["bm25"], None
     name = cfg.model if cfg.ranking == "learned" else "graph" if cfg.ranking == "graph" else None
     if name is not None:
-        if not has_graph and name != "graph":
-            name = "text"  # no graph built: the model trained without graph features
-        elif not has_text:
-            name = "graph"  # no text index: graph features only
         ranker = load_ranker(name, cfg.model_path)
+        needs = _families(ranker.features) if ranker is not None else set()
+        if ranker is not None and "graph" in needs and not has_graph:
+            ranker = load_ranker("text", cfg.model_path)  # no graph built: the model fitted without it
+        elif ranker is not None and needs - {"graph"} and not has_text:
+            ranker = load_ranker("graph", cfg.model_path)  # no text index: graph features only
         if ranker is not None:
             return ranker.score(signals), ranker
         if cfg.ranking == "graph":

@@ -121,7 +121,7 @@ def relation_neighbours(kg: KnowledgeGraph) -> sp.csr_matrix:
 
 
 def _rank_feature(values: np.ndarray) -> np.ndarray:
-    """1 / (1 + log2(rank)) among the candidates: 1 for the best, a slow decay after (ties share ranks)."""
+    """1 / (1 + log2(rank)) among the candidates: 1 for the best, a slow decay after; 0 without a score."""
     order = np.argsort(-values, kind="stable")
     ranks = np.empty(len(values), dtype=np.float32)
     ranks[order] = np.arange(1, len(values) + 1, dtype=np.float32)

@@ -265,8 +265,9 @@ def main(argv: list[str] | None = None) -> dict:
                     [qid],
                     [],
                     10,
-                    FusionConfig(
-                        vector_weight=w, graph_norm=args.graph_norm, walk=WalkConfig(steps=args.steps)
+                    FusionConfig(  # the fixed convex rule, swept over its weight
+                        ranking="convex", vector_weight=w, graph_norm=args.graph_norm,
+                        walk=WalkConfig(steps=args.steps),
                     ),
                     kg=graph_kg,
                     store=store,

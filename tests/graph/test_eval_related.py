@@ -83,3 +83,32 @@ def test_doi_ids_work_in_the_cli_and_the_api(evaluated):
         assert similar["results"] and SEED not in [h["id"] for h in similar["results"]]
         rec = client.post("/recommend", json={"positive": [SEED], "negative": [recs[0]["id"]], "k": 3}).json()
         assert recs[0]["id"] not in [r["id"] for r in rec["results"]]
+
+
+def test_train_script_fits_out_of_fold_and_the_product_reads_its_weights(evaluated, tmp_path):
+    """scripts/train_related.py on the fixture: grouped CV figures, a JSON model that `related` ranks with."""
+    import importlib.util
+
+    from paperkg.catalog import open_catalog
+    from paperkg.graph.recommend import FusionConfig, related
+    from paperkg.graph.signals import GRAPH_FEATURES, TEXT_FEATURES
+    from paperkg.settings import load_settings
+
+    home, _result = evaluated
+    spec = importlib.util.spec_from_file_location("train_related", FOLDER.parents[2] / "scripts" / "train_related.py")
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    out = tmp_path / "model.json"
+    report = train.main([str(FOLDER), "--home", str(home), "--out", str(out), "--folds", "2"])
+    assert set(report["models"]) == {"default", "text", "graph"} and isinstance(report["default_uses_graph"], bool)
+    assert report["models"]["text"]["features"] == list(TEXT_FEATURES)
+    assert report["models"]["graph"]["features"] == list(GRAPH_FEATURES)
+    for metrics in report["out_of_fold"].values():
+        assert all(0.0 <= v <= 1.0 for v in metrics.values())
+    assert report["out_of_fold"]["text"]["ndcg@10"] > 0.6  # four unrelated fields
+    settings = load_settings(home)
+    with open_catalog(settings.catalog_path) as catalog:
+        recs = related(catalog, settings, SEED, 5, FusionConfig(model_path=out))
+    assert len(recs) == 5 and recs[0].explanation.ranking == "default"
+    assert set(recs[0].explanation.signals) == set(report["models"]["default"]["features"])
+    assert [r.score for r in recs] == sorted((r.score for r in recs), reverse=True)
