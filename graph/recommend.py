@@ -155,16 +155,18 @@ def recommend(
     if cfg.ranking == "learned" and (model := load_ranker(cfg.model, cfg.model_path)) is not None:
         wanted = _families(model.features)  # a model without graph features is ranked without the graph
         sources = cfg.sources or tuple(s for s in ("vector", "lexical", "graph") if s in wanted)
-    kg = kg if kg is not None else (load_graph(settings) if "graph" in wanted else None)
+    # the graph is read for explanations whenever it exists; it scores only when the ranking reads it
+    kg = kg if kg is not None else load_graph(settings)
+    graph_scores = "graph" in wanted
     store = store if store is not None else (vector_store(settings) if "vector" in wanted else None)
     lex = lexical if lexical is not None else (lexical_index(settings) if "lexical" in wanted else None)
     notes = []
-    if kg is None and "graph" in sources:
+    if kg is None and graph_scores:
         notes.append(NO_GRAPH_NOTE)
     if store is None and "vector" in sources:
         notes.append(NO_INDEX_NOTE)
     signals = collect(
-        catalog, settings, kg, store, lex, positive, pos_pks, neg_pks,
+        catalog, settings, kg if graph_scores else None, store, lex, positive, pos_pks, neg_pks,
         sources=sources, candidates=max(cfg.candidates, k), walk=cfg.walk, negative_weight=cfg.negative_weight,
         only=only,
     )

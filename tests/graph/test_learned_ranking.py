@@ -75,7 +75,7 @@ def test_learned_model_ranks_and_explains_with_its_own_features(built, tmp_path)
     assert [r.score for r in recs] == sorted((r.score for r in recs), reverse=True)
 
 
-def test_a_text_only_model_never_reads_the_graph(built, tmp_path):
+def test_a_text_only_model_never_scores_with_the_graph_but_explains_with_it(built, tmp_path):
     from test_recommend import FakeVectors
 
     catalog, settings, kg = built
@@ -88,4 +88,5 @@ def test_a_text_only_model_never_reads_the_graph(built, tmp_path):
     assert recs[0].id == "2101.00002"  # nearest vector (index 1)
     ex = recs[0].explanation
     assert ex.ranking == "default" and set(ex.signals) == {"cos"}
-    assert ex.shared_entities == [] and ex.graph_score == 0.0  # the graph was not loaded: nothing claimed
+    assert ex.graph_score == 0.0  # no walk ran: the ranking did not use the graph, and says so
+    assert ex.shared_entities  # both are CNN papers: the explanation still reads the graph
