@@ -559,7 +559,16 @@ async function graphView(id) {
 }
 
 // ---------------------------------------------------------------------------------------------- router
-async function route() {
+// one route at a time: a slow view still loading (a paper page after a reload) would otherwise finish after the
+// next one and draw over it, leaving body[data-ready] naming the wrong page
+let routing = Promise.resolve();
+
+function route() {
+  routing = routing.then(renderRoute, renderRoute);
+  return routing;
+}
+
+async function renderRoute() {
   const hash = location.hash.replace(/^#/, "") || "/";
   const [path, query] = hash.split("?");
   const params = new URLSearchParams(query || "");
