@@ -25,7 +25,7 @@ TOP = 3
 def tfidf_vectorizer():  # noqa: ANN201 - sklearn's TfidfVectorizer
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    return TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.5, ngram_range=(1, 2), max_features=200_000,
+    return TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.5, ngram_range=(1, 2), max_features=100_000,
                            stop_words="english", dtype=np.float32)
 
 

@@ -74,7 +74,7 @@ def entity_trends(
     counts = catalog.entity_papers_per_period([e.pk for e in entities], by, category=category, predicted=predicted)
     periods = period_range(min(totals), max(totals), by) if totals else []
     if since:
-        periods = [p for p in periods if p >= since]
+        periods = [p for p in periods if p >= since[: len(p)]]  # "2025-06" keeps the year 2025
     papers = [totals.get(p, 0) for p in periods]
     report = TrendReport(by=by, category=category, predicted=predicted, periods=periods, papers=papers)
     for query, e in zip(queries, entities, strict=True):
@@ -134,7 +134,8 @@ def rising_entities(
     min_z: float = 1.96,
     limit: int = 20,
 ) -> RisingReport:
-    """Entities whose share of papers grew most from the window before to the latest window.
+    """Entities whose share of papers grew most from the window before to the latest window (calendar
+    periods ending at the latest one; when the window before holds no papers, every earlier period).
 
     Tiny counts are noise: an entity needs `min_papers` papers in the recent window and a growth that is
     significant under a two-proportion z test (`min_z`, 1.96 = 5% two-sided) before it is ranked."""
@@ -147,8 +148,13 @@ def rising_entities(
         for p, n in catalog.papers_per_period(by, category=category, predicted=predicted, with_entities=True).items()
         if _valid(p, by)
     }
-    periods = sorted(totals)  # periods that have papers: an empty gap is no evidence either way
-    recent, before = periods[-window:], periods[-2 * window : -window]
+    calendar = period_range(min(totals), max(totals), by) if totals else []
+    recent, before = calendar[-window:], calendar[-2 * window : -window]
+    if not any(totals.get(p) for p in before):
+        # nothing in the window just before (a catalog with gaps): compare with every earlier period instead
+        before = [p for p in sorted(totals) if recent and p < recent[0]]
+    recent = [p for p in recent if totals.get(p)]
+    before = [p for p in before if totals.get(p)]
     report = RisingReport(
         by=by, category=category, recent_periods=recent, before_periods=before,
         recent_papers=sum(totals[p] for p in recent), before_papers=sum(totals[p] for p in before),

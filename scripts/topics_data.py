@@ -90,12 +90,14 @@ def load(root: Path = DEFAULT_ROOT) -> list[Labelled]:
 
 
 def embed(
-    records: list[Labelled], cache: Path = DEFAULT_CACHE, chunk: int = 500, max_seq_length: int = 128
+    records: list[Labelled], cache: Path = DEFAULT_CACHE, chunk: int = 500, max_seq_length: int = 64,
+    only_cached: bool = False,
 ) -> np.ndarray:
     """Embeddings with the shipped encoder (as `paperkg ingest` makes them), cached in chunks (resumable).
 
-    `max_seq_length` 128 (the index uses 256): on the shared 2-core machine 32k abstracts at 256 tokens take
-    about two hours; the first 128 wordpieces of title + abstract carry the topic."""
+    `max_seq_length` 64 (the index uses 256): on the shared, loaded 2-core machine 32k abstracts at 256 tokens
+    take hours; the title and first sentences carry the topic, and the TF-IDF half of the predictor still
+    reads the whole text. The shipped predictor, on full-length index vectors, can only do better."""
     from paperkg.index.encoder import load_encoder, spec_from_settings
     from paperkg.settings import load_settings
 
@@ -105,10 +107,11 @@ def embed(
     digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
     folder = cache / f"{spec.fingerprint}-{spec.max_seq_length}-{digest}"
     folder.mkdir(parents=True, exist_ok=True)
-    parts = []
-    for start in range(0, len(texts), chunk):
+    starts = list(range(0, len(texts), chunk))
+    # chunks in a seeded random order: a run stopped early has embedded a spread of the set, not its head
+    for start in np.random.default_rng(7).permutation(starts).tolist():
         part = folder / f"{start:07d}.npy"
-        if not part.exists():
+        if not part.exists() and not only_cached:
             t0 = time.perf_counter()
             vecs = encoder.encode(texts[start : start + chunk])
             tmp = part.with_suffix(".tmp.npy")
@@ -116,8 +119,12 @@ def embed(
             tmp.rename(part)  # atomic: a killed run leaves no half chunk
             print(f"embedded {start + len(vecs)}/{len(texts)} ({len(vecs) / (time.perf_counter() - t0):.1f}/s)",
                   file=sys.stderr, flush=True)
-        parts.append(np.load(part))
-    return np.concatenate(parts) if parts else np.zeros((0, encoder.dim), dtype=np.float32)
+    out = np.full((len(texts), encoder.dim), np.nan, dtype=np.float32)
+    for start in starts:
+        part = folder / f"{start:07d}.npy"
+        if part.exists():
+            out[start : start + chunk] = np.load(part)
+    return out  # rows not embedded yet (only_cached) are NaN
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ def test_months_fill_gaps_with_zeros_and_since_trims(timed: Catalog) -> None:
     assert sum(mt.counts) == 2
     later = trends.entity_trends(timed, ["machine translation"], by="month", since="2021-01")
     assert later.periods[0] == "2021-01"
+    assert trends.entity_trends(timed, ["CNN"], by="year", since="2021-06").periods == ["2021"]
 
 
 def test_category_filter(timed: Catalog) -> None:
@@ -76,6 +77,11 @@ def test_rising_needs_counts_and_significance(timed: Catalog) -> None:
     # the default guard (z >= 1.96) rejects growth resting on seven papers
     assert trends.rising_entities(timed, by="year", min_papers=2).results == []
     assert trends.rising_entities(timed, by="year", min_papers=3, min_z=0.0).results == []
+    # months: Jun-Jul 2021 vs Apr-May 2021 (empty) -> every earlier month with papers
+    months = trends.rising_entities(timed, by="month", window=2, min_papers=1, min_z=0.0)
+    assert months.recent_periods == ["2021-06", "2021-07"]
+    assert months.before_periods == ["2020-03", "2020-05", "2021-02"]
+    assert (months.recent_papers, months.before_papers) == (3, 4)
 
 
 def test_associations_pmi_and_lift(timed: Catalog) -> None:
