@@ -1,8 +1,8 @@
 """Predicted arXiv categories for papers without any (PDFs, BEIR corpora), learned from the labelled papers.
 
 The predictor is a logistic regression on the papers' embeddings, combined with one on TF-IDF of the same
-text by a weighted sum of log-probabilities (weights and C chosen on a dev split of the training part,
-scripts/bench_topics.py). Predictions go to their own table, never to a paper's given categories."""
+text by a weighted sum of log-probabilities (the weight chosen on a dev split of the training part,
+scripts/bench_topics.py; C fixed). Predictions go to their own table, never to a paper's given categories."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from paperkg.catalog import Catalog
 from paperkg.errors import BadInput
 from paperkg.settings import Settings
 
-# chosen on the dev split of the benchmark's training part (scripts/bench_topics.py prints the grid)
+# EMB_WEIGHT: chosen on the dev split of the benchmark's training part (scripts/bench_topics.py prints it)
 EMB_C = 8.0
 TFIDF_C = 16.0
 EMB_WEIGHT = 0.5
@@ -25,7 +25,7 @@ TOP = 3
 def tfidf_vectorizer():  # noqa: ANN201 - sklearn's TfidfVectorizer
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    return TfidfVectorizer(sublinear_tf=True, min_df=2, max_df=0.5, ngram_range=(1, 2), max_features=100_000,
+    return TfidfVectorizer(sublinear_tf=True, min_df=3, max_df=0.5, ngram_range=(1, 2), max_features=50_000,
                            stop_words="english", dtype=np.float32)
 
 
