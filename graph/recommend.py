@@ -10,7 +10,7 @@ is graph-only and every explanation says so.
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -150,6 +150,8 @@ def recommend(
         raise BadInput(f"unknown ranking {cfg.ranking!r}; expected one of {', '.join(RANKINGS)}")
     pos_pks = [_pk(catalog, pid) for pid in positive]
     neg_pks = [_pk(catalog, pid) for pid in negative]
+    if cfg.ranking == "learned" and load_ranker(cfg.model, cfg.model_path) is None:
+        cfg = replace(cfg, ranking="convex")  # no weights file: exactly the previous default
     sources = cfg.sources or _SOURCES[cfg.ranking]
     wanted = set(sources)
     if cfg.ranking == "learned" and (model := load_ranker(cfg.model, cfg.model_path)) is not None:
