@@ -22,6 +22,7 @@ TITLE_SAME = 0.92  # rapidfuzz ratio of compact titles: typesetting and punctuat
 TITLE_CLOSE = 0.70  # a retitled version still shares most of its title
 AUTHORS_SAME = 0.5  # share of the shorter author list found in the other (by folded surname)
 COSINE_SAME = 0.95  # title + abstract vectors of two versions of one paper; different papers stay below
+COSINE_EXACT = 0.98  # with agreeing authors, no title needed: the same text under a new title
 NEIGHBOURS = 5
 
 
@@ -98,7 +99,9 @@ def judge(a: Paper, b: Paper, cosine: float | None) -> Evidence:
         ev.reasons.append("same DOI")
     if ev.title >= TITLE_SAME and (authors_agree or (ev.authors is None and (near or ev.doi))):
         ev.reasons.append("same title and authors" if authors_agree else "same title, near vector")
-    if near and not authors_clash and (ev.title >= TITLE_CLOSE or authors_agree):
+    # a series by the same authors ("... II", "... III") sits at cosine ~0.95 with a different title: near
+    # vectors need the title too, or an almost exact vector (measured on the bundled records)
+    if near and not authors_clash and (ev.title >= TITLE_CLOSE or (authors_agree and cosine >= COSINE_EXACT)):
         ev.reasons.append("near-identical title and abstract vectors")
     return ev
 

@@ -49,6 +49,10 @@ def test_judge_needs_two_kinds_of_evidence() -> None:
     assert judge(a, retitled, 0.97).reasons == ["near-identical title and abstract vectors"] or \
         judge(a, retitled, 0.97).reasons == []  # depends on the title ratio; never both title rules
     assert judge(a, retitled, 0.5).reasons == []
+    # the next paper of a series by the same authors: near vectors, different title (0704.0026 / 0704.0112)
+    sequel = Paper(id="x:6", title="Molecular graphs III: a bit-string recipe theory for zero-divisor spaces",
+                   authors=["Ada Smith", "Bo Li"])
+    assert judge(a, sequel, 0.956).reasons == []
 
 
 def test_no_false_pairs_among_sample_papers(home) -> None:
