@@ -19,6 +19,7 @@ from paperkg.errors import CollectionExists
 from paperkg.feed import build_feed
 from paperkg.graph.build import load_graph
 from paperkg.graph.recommend import recommend, vector_store
+from paperkg.hostinfo import cpu_info
 from paperkg.settings import load_settings
 
 
@@ -49,9 +50,9 @@ def main() -> None:
             t = time.perf_counter()
             recommend(cat, settings, positive, negative, 20)
             rec_s.append(time.perf_counter() - t)
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
     f, r = statistics.median(feed_s), statistics.median(rec_s)
-    print(f"{len(ids)} papers, {feed.candidates} feed candidates; CPU {cpu}")
+    print(f"{len(ids)} papers, {feed.candidates} feed candidates")
+    print(cpu_info().describe())
     print(f"feed {f * 1000:.0f} ms, recommend {r * 1000:.0f} ms (medians of {args.runs}); ratio {f / r:.2f}")
 
 
