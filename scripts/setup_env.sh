@@ -18,4 +18,6 @@ if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
     fi
 fi
 # fast: the int8 ONNX encoder (1.8x CPU embedding at equal quality), selected automatically on CPU
-.venv/bin/pip install -q -e ".[test,fast]"
+# setuptools' editable-install notice ("Please be careful with folders ... same name as your package") is
+# information only: our package-dir maps paperkg onto top-level folders by design, so it is silenced here.
+PYTHONWARNINGS="ignore:Editable installation" .venv/bin/pip install -q -e ".[test,fast]"

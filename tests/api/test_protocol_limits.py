@@ -57,6 +57,26 @@ def test_undecodable_or_invalid_bodies_are_422_json(tmp_path: Path, kind: str) -
     assert set(body) == {"error", "detail"} and body["detail"][0]["loc"] in (["body"], ["title"], ["id"])
 
 
+BAD_QUERIES = {
+    "invalid UTF-8": "/search?q=caf%E9&k=3",
+    "truncated UTF-8 sequence": "/search?k=3&q=%C3",
+    "NUL": "/search?q=a%00b",
+    "invalid UTF-8 in a name": "/search?q=x&%FF=1",
+}
+
+
+@pytest.mark.parametrize("kind", list(BAD_QUERIES))
+def test_undecodable_query_strings_are_422_json(tmp_path: Path, kind: str) -> None:
+    settings = load_settings(tmp_path / "home", tagger=False)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        response = client.get(BAD_QUERIES[kind])
+        fine = client.get("/search?q=caf%C3%A9+%E2%80%93+b%C3%A4r&k=3")  # valid UTF-8 passes the check
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["error"] == "invalid_request" and body["detail"][0]["loc"][0] == "query"
+    assert fine.status_code != 422, fine.text
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`paperkg serve` itself (its uvicorn settings are what is tested) with a 1 s header deadline."""
