@@ -17,8 +17,9 @@ _ENV_DEFAULTS = {
 # "Please consider to run pre-processing before quantization" on the root logger for every int8 model we build
 _QUIET_MODULES = (f"{os.sep}onnxruntime{os.sep}", f"{os.sep}onnx{os.sep}")
 # Python warnings raised inside these packages while a model is exported or loaded (TracerWarning from the
-# ONNX export of transformers code, opset notes): about library internals, and the exported model is validated
-_QUIET_WARNINGS = r"(torch\.onnx|transformers|onnxruntime|onnx)(\.|$)"
+# ONNX export of transformers code, opset notes): about library internals, and the exported model is validated;
+# ranx's numba kernels warn "unsafe cast from uint64 to int64" on every nDCG (our ranks are small integers)
+_QUIET_WARNINGS = r"(torch\.onnx|transformers|onnxruntime|onnx|ranx)(\.|$)"
 
 
 class _LibraryNoise(logging.Filter):
