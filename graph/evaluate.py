@@ -7,6 +7,7 @@ ranked with the product's `related` under several rankings and scored with ranx 
 from __future__ import annotations
 
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,7 +101,11 @@ def rank_seeds(
 def score_run(qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]], _all=None) -> dict[str, float]:
     wanted = {q: rel for q, rel in qrels.items() if q in run}
     filled = {q: (docs or {"__none__": 0.0}) for q, docs in run.items()}
-    return {m: float(v) for m, v in evaluate(Qrels(wanted), Run(filled), METRICS).items()}
+    with warnings.catch_warnings():
+        # ranx's numba nDCG kernel warns "unsafe cast from uint64 to int64" on these small integer grades
+        warnings.filterwarnings("ignore", message="unsafe cast from uint64 to int64")
+        scores = evaluate(Qrels(wanted), Run(filled), METRICS)
+    return {m: float(v) for m, v in scores.items()}
 
 
 def rrf_fuse(a: dict[str, dict[str, float]], b: dict[str, dict[str, float]], k: int = 60) -> dict:
