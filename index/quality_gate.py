@@ -12,15 +12,14 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import numpy as np
+from paperkg.host_cache import cached_result
 from paperkg.hostinfo import cpu_info
 
 log = logging.getLogger(__name__)
@@ -101,34 +100,15 @@ def _artifact_sha(artifact: Path) -> str | None:
         return None
 
 
-@lru_cache(maxsize=16)
-def _cached(target: Path, mtime_ns: int, sha: str | None) -> EmbedGate | None:
-    try:
-        data = json.loads(target.read_text(encoding="utf-8"))
-        if data.get("recipe") != _RECIPE or data.get("artifact_sha256") != sha:
-            return None
-        return EmbedGate(**data["result"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
 def gate_artifact(
     artifact: Path, make_fast: Callable[[], _Encodes], model_path: str, max_seq_length: int
 ) -> EmbedGate:
     """The gate result of an int8 artifact on this host: read from its cache file, else measured and cached."""
-    target, sha = cache_path(artifact), _artifact_sha(artifact)
-    if target.is_file():
-        found = _cached(target, target.stat().st_mtime_ns, sha)
-        if found is not None:
-            return found
-    result = measure(make_fast, model_path, max_seq_length, calibration_slice())
-    log.info("%s", result.notice())  # a failure is reported once, by the caller that falls back
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        record = {"recipe": _RECIPE, "artifact_sha256": sha, "result": asdict(result)}
-        tmp.write_text(json.dumps(record, indent=2), encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError:
-        pass  # a read-only model folder only costs the next process another gate run
-    return result
+
+    def run() -> EmbedGate:
+        result = measure(make_fast, model_path, max_seq_length, calibration_slice())
+        log.info("%s", result.notice())  # a failure is reported once, by the caller that falls back
+        return result
+
+    key = {"recipe": _RECIPE, "artifact_sha256": _artifact_sha(artifact)}
+    return cast(EmbedGate, cached_result(cache_path(artifact), key, EmbedGate, run))  # run() always measures

@@ -11,15 +11,14 @@ would fail them.
 
 from __future__ import annotations
 
-import json
-import os
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperkg.graph.tagger.data import Document, default_data_dir, read_scierc
 from paperkg.graph.tagger.scoring import score_documents
+from paperkg.host_cache import cached_result
 from paperkg.hostinfo import cpu_info
 
 if TYPE_CHECKING:
@@ -82,22 +81,9 @@ def gate_artifact(artifact: Path, exact: Tagger, fast: Tagger, docs: list[Docume
     """The cached gate result for this artifact on this host, computed (and cached atomically) when missing.
 
     None when there is no dev slice to run (installed without the repository's data/)."""
-    target = cache_path(artifact)
-    if target.is_file():
-        try:
-            data = json.loads(target.read_text(encoding="utf-8"))
-            if data.get("recipe") == _GATE_RECIPE:
-                return GateResult(**data["result"])
-        except (ValueError, KeyError, TypeError):
-            pass  # unreadable or from an older recipe: run again
-    docs = gate_documents() if docs is None else docs
-    if not docs:
-        return None
-    result = compare(exact, fast, docs)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(json.dumps({"recipe": _GATE_RECIPE, "result": asdict(result)}, indent=2), encoding="utf-8")
-        os.replace(tmp, target)
-    except OSError:
-        pass  # a read-only cache only costs the next process another gate run
-    return result
+
+    def run() -> GateResult | None:
+        slice_ = gate_documents() if docs is None else docs
+        return compare(exact, fast, slice_) if slice_ else None
+
+    return cached_result(cache_path(artifact), {"recipe": _GATE_RECIPE}, GateResult, run)
