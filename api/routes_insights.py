@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from paperkg.api.deps import get_catalog, get_settings
+from paperkg.api.routes_graph import EntityOut
 from paperkg.api.schemas import ErrorBody
 from paperkg.catalog import Catalog
 from paperkg.errors import PaperNotFound
@@ -20,15 +21,6 @@ CATEGORY = Query(None, max_length=40, pattern=r"^[A-Za-z][\w.\-]*$", description
 PREDICTED = Query(False, description="the category also matches predicted categories of unlabelled papers")
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-
-
-class EntityOut(BaseModel):
-    id: str
-    name: str
-    type: str
-    aliases: list[str]
-    paper_count: int
-    mention_count: int
 
 
 class SeriesOut(BaseModel):
