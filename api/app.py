@@ -36,8 +36,12 @@ MAX_BODY = 1 << 20  # bytes of a request body
 
 # routers of later stages, included when present
 EXTRA_ROUTERS = (
-    "paperkg.api.routes_graph", "paperkg.api.routes_citations", "paperkg.api.routes_write",
-    "paperkg.api.routes_web", "paperkg.api.routes_collections", "paperkg.api.routes_insights",
+    "paperkg.api.routes_graph",
+    "paperkg.api.routes_citations",
+    "paperkg.api.routes_write",
+    "paperkg.api.routes_web",
+    "paperkg.api.routes_collections",
+    "paperkg.api.routes_insights",
 )
 
 ERRORS = {404: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}}
@@ -102,7 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     cors = get_settings().cors_origins  # PAPERKG_CORS_ORIGINS='["https://example.org"]'
     if cors:  # added last: outermost, so refusals (413) carry the CORS headers too
         app.add_middleware(
-            CORSMiddleware, allow_origins=cors, allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            CORSMiddleware,
+            allow_origins=cors,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Content-Type", "X-API-Key"],
         )
 
@@ -118,8 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         detail = [
-            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
-            for e in exc.errors()
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")} for e in exc.errors()
         ]
         return JSONResponse({"error": "invalid_request", "detail": detail}, status_code=422)
 
@@ -144,9 +149,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/health", response_model=Health)
     def health(catalog: Annotated[Catalog, Depends(get_catalog)]) -> Health:
         settings = get_settings()
-        indexes = {
-            name: (settings.index_dir / name / "CURRENT").is_file() for name in ("dense", "lexical")
-        }
+        indexes = {name: (settings.index_dir / name / "CURRENT").is_file() for name in ("dense", "lexical")}
         return Health(status="ok", papers=catalog.count_papers(), indexes=indexes)
 
     @app.get("/search", response_model=SearchResponse, responses=ERRORS)
@@ -167,11 +170,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # resolved here, not as a dependency: a sync dependency is one more hop through the thread pool per request
         searcher = get_searcher()
         hits = searcher.search(
-            q, k=k, mode=mode, category=category, since=since, offset=offset, passages=passages,
+            q,
+            k=k,
+            mode=mode,
+            category=category,
+            since=since,
+            offset=offset,
+            passages=passages,
             predicted=predicted,
         )
         return SearchResponse(
-            query=q, mode=mode, k=k, offset=offset, results=[h.to_dict() for h in hits],  # type: ignore[misc]
+            query=q,
+            mode=mode,
+            k=k,
+            offset=offset,
+            results=[h.to_dict() for h in hits],  # type: ignore[misc]
             next_offset=offset + k if len(hits) == k and offset + k <= MAX_OFFSET else None,
         )
 
@@ -185,7 +198,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hits = searcher.similar(normalize_id(paper_id), k=k + offset)[offset:]
         more = len(hits) == k and offset + k <= MAX_SIMILAR_OFFSET
         return SimilarResponse(
-            id=paper_id, offset=offset, next_offset=offset + k if more else None,
+            id=paper_id,
+            offset=offset,
+            next_offset=offset + k if more else None,
             results=[h.to_dict() for h in hits],  # type: ignore[misc]
         )
 

@@ -32,9 +32,7 @@ class ExplanationOut(BaseModel):
     shared_entities: list[SharedEntityOut] = []
     shared_authors: list[str] = []
     citations: list[str] = Field([], description="direct citations, shared references, shared citers")
-    relation_path: list[str] = Field(
-        [], description="seed -MENTIONS-> entity -REL-> entity <-MENTIONS- paper"
-    )
+    relation_path: list[str] = Field([], description="seed -MENTIONS-> entity -REL-> entity <-MENTIONS- paper")
     vector_similarity: float | None = None
     graph_score: float = Field(0.0, description="random-walk score (mean over the seeds)")
     lexical_score: float | None = Field(None, description="BM25 more-like-this, scaled by the seed's best match")
@@ -145,9 +143,7 @@ def get_entities(
     k: Annotated[int, Query(ge=1, le=MAX_K)] = 20,
 ) -> EntitySearchResponse:
     """Entities whose name or an alias matches the query, most papers first."""
-    return EntitySearchResponse(
-        query=q, results=[EntityOut(**vars_of(e)) for e in find_entities(catalog, q, k)]
-    )
+    return EntitySearchResponse(query=q, results=[EntityOut(**vars_of(e)) for e in find_entities(catalog, q, k)])
 
 
 @router.get("/entities/{entity_id:path}", response_model=EntityPageOut)

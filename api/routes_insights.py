@@ -123,8 +123,7 @@ def get_trends(
     predicted: bool = PREDICTED,
 ) -> dict:
     names = [e.strip() for e in entity if e.strip()][:10]
-    return trends.entity_trends(catalog, names, by=by, category=category, predicted=predicted,
-                                since=since).to_dict()
+    return trends.entity_trends(catalog, names, by=by, category=category, predicted=predicted, since=since).to_dict()
 
 
 @router.get("/trends/rising", response_model=RisingReportOut, responses=ERRORS)
@@ -138,8 +137,16 @@ def get_rising(
     category: str | None = CATEGORY,
     predicted: bool = PREDICTED,
 ) -> dict:
-    return trends.rising_entities(catalog, by=by, window=window, category=category, predicted=predicted,
-                                  min_papers=min_papers, min_z=min_z, limit=limit).to_dict()
+    return trends.rising_entities(
+        catalog,
+        by=by,
+        window=window,
+        category=category,
+        predicted=predicted,
+        min_papers=min_papers,
+        min_z=min_z,
+        limit=limit,
+    ).to_dict()
 
 
 @router.get("/trends/associations", response_model=AssociationsOut, responses=ERRORS)
@@ -151,8 +158,9 @@ def get_associations(
     category: str | None = CATEGORY,
     predicted: bool = PREDICTED,
 ) -> dict:
-    return trends.associations(catalog, entity, category=category, predicted=predicted, min_support=min_support,
-                               limit=limit).to_dict()
+    return trends.associations(
+        catalog, entity, category=category, predicted=predicted, min_support=min_support, limit=limit
+    ).to_dict()
 
 
 @router.get("/duplicates", response_model=DuplicatesOut, responses=ERRORS)
@@ -170,6 +178,10 @@ def get_topics(catalog: CatalogDep, paper_id: Annotated[str, Path(min_length=1, 
         raise PaperNotFound.unknown(paper_id)
     paper = catalog.papers_by_pk([pk])[pk]
     preds = catalog.predictions_of([pk]).get(pk, [])
-    return {"id": paper.id, "categories": paper.categories,
-            "predicted": [{"category": p.category, "rank": p.rank, "confidence": p.confidence, "model": p.model}
-                          for p in preds]}
+    return {
+        "id": paper.id,
+        "categories": paper.categories,
+        "predicted": [
+            {"category": p.category, "rank": p.rank, "confidence": p.confidence, "model": p.model} for p in preds
+        ],
+    }

@@ -57,9 +57,7 @@ def require_api_key(
         raise HTTPException(403, "wrong API key")
 
 
-WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (401, 403, 413, 422)
-}
+WRITE_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorBody} for code in (401, 403, 413, 422)}
 
 
 @router.post(

@@ -66,8 +66,11 @@ class GuardedH11Protocol(H11Protocol):
             detail = "malformed HTTP request"
         body = json.dumps({"error": "bad_request", "detail": detail}).encode()
         headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
-        for event in (h11.Response(status_code=400, headers=headers, reason=b"Bad Request"), h11.Data(data=body),
-                      h11.EndOfMessage()):
+        for event in (
+            h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+            h11.Data(data=body),
+            h11.EndOfMessage(),
+        ):
             try:
                 self.transport.write(self.conn.send(event))
             except h11.LocalProtocolError:

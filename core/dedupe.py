@@ -87,8 +87,11 @@ def title_similarity(a: str, b: str) -> float:
 
 def judge(a: Paper, b: Paper, cosine: float | None) -> Evidence:
     """The evidence for a pair, with `reasons` empty unless it is judged a duplicate."""
-    ev = Evidence(title=round(title_similarity(a.title, b.title), 4), authors=author_overlap(a.authors, b.authors),
-                  cosine=None if cosine is None else round(cosine, 4))
+    ev = Evidence(
+        title=round(title_similarity(a.title, b.title), 4),
+        authors=author_overlap(a.authors, b.authors),
+        cosine=None if cosine is None else round(cosine, 4),
+    )
     da, db = _doi(a), _doi(b)
     if da and da == db:
         ev.doi = da

@@ -25,7 +25,10 @@ class PipelineResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "ingest": self.ingest, "index": self.index, "tagger": self.tagger, "graph": self.graph,
+            "ingest": self.ingest,
+            "index": self.index,
+            "tagger": self.tagger,
+            "graph": self.graph,
             "notes": self.notes,
         }
 
@@ -69,7 +72,5 @@ def run_tagger(catalog: Catalog, settings: Settings, *, progress: bool = True) -
     from paperkg.graph.tagger import tag_pending
 
     return dict(
-        tag_pending(
-            catalog, model_dir=settings.tagger_model, progress=progress, backend=settings.tagger_backend
-        )
+        tag_pending(catalog, model_dir=settings.tagger_model, progress=progress, backend=settings.tagger_backend)
     )

@@ -34,7 +34,8 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=64, ge=1, le=4096)
     ingest_batch: int = Field(default=2000, ge=1, description="records per catalog transaction")
     exact_index_max: int = Field(
-        default=20_000, ge=0,
+        default=20_000,
+        ge=0,
         description="exact inner-product search up to this many vectors, IVF-SQ8 above (index/dense.py)",
     )
     fusion: Literal["convex", "rrf"] = "convex"
@@ -61,13 +62,16 @@ class Settings(BaseSettings):
     http_header_timeout: float = Field(default=10.0, gt=0, description="seconds to send a request's headers")
     http_keep_alive: float = Field(default=5.0, gt=0, description="idle seconds a keep-alive connection stays open")
     http_max_head_bytes: int = Field(
-        default=128 << 10, ge=16 << 10,
+        default=128 << 10,
+        ge=16 << 10,
         description="request line + headers; larger heads get a JSON 400 (a 100 KB query still gets the API's 422)",
     )
     api_key: str | None = Field(default=None, description="required for write endpoints when set")
     cors_origins: list[str] = Field(default_factory=list)
     api_threads: int = Field(
-        default=2, ge=1, le=256,
+        default=2,
+        ge=1,
+        le=256,
         description="threads per API process for blocking endpoints: CPU-bound requests then run nearly in "
         "arrival order instead of dozens of threads fighting over the GIL (long tail latencies)",
     )

@@ -25,8 +25,15 @@ TOP = 3
 def tfidf_vectorizer():  # noqa: ANN201 - sklearn's TfidfVectorizer
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    return TfidfVectorizer(sublinear_tf=True, min_df=3, max_df=0.5, ngram_range=(1, 2), max_features=50_000,
-                           stop_words="english", dtype=np.float32)
+    return TfidfVectorizer(
+        sublinear_tf=True,
+        min_df=3,
+        max_df=0.5,
+        ngram_range=(1, 2),
+        max_features=50_000,
+        stop_words="english",
+        dtype=np.float32,
+    )
 
 
 def logreg(c: float, balanced: bool = False):  # noqa: ANN201 - sklearn's LogisticRegression
@@ -90,8 +97,12 @@ class TopicsReport:
     model: str
 
     def as_dict(self) -> dict:
-        return {"labelled": self.labelled, "categories": self.categories, "predicted": self.predicted,
-                "model": self.model}
+        return {
+            "labelled": self.labelled,
+            "categories": self.categories,
+            "predicted": self.predicted,
+            "model": self.model,
+        }
 
 
 def _vectors(settings: Settings, pks: list[int]) -> tuple[list[int], np.ndarray]:

@@ -96,8 +96,9 @@ def _open_lock_file(home: Path) -> int:
         return os.open(home / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-            raise HomeReadOnly(f"the data home {home} is read-only ({exc.strerror}): it can be searched and "
-                               "served, not written") from exc
+            raise HomeReadOnly(
+                f"the data home {home} is read-only ({exc.strerror}): it can be searched and served, not written"
+            ) from exc
         raise
 
 

@@ -270,9 +270,7 @@ def _relation_matrix(head: np.ndarray, tail: np.ndarray, n: int) -> sp.csr_matri
     for i, (h, t) in enumerate(zip(head.tolist(), tail.tolist(), strict=True)):
         first.setdefault((h, t), i + 1)
     pairs = list(first.items())
-    return _csr(
-        [h for (h, _t), _ in pairs], [t for (_h, t), _ in pairs], [i for _, i in pairs], (n, n), np.int64
-    )
+    return _csr([h for (h, _t), _ in pairs], [t for (_h, t), _ in pairs], [i for _, i in pairs], (n, n), np.int64)
 
 
 # --- save / load ----------------------------------------------------------------------------------------
@@ -314,9 +312,7 @@ def save_graph(kg: KnowledgeGraph, out: Path) -> None:
 
 
 def _atomic_text(path: Path, text: str) -> None:
-    with tempfile.NamedTemporaryFile(
-        "w", dir=path.parent, delete=False, encoding="utf-8", suffix=".tmp"
-    ) as tmp:
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8", suffix=".tmp") as tmp:
         tmp.write(text)
     os.replace(tmp.name, path)
 

@@ -27,8 +27,7 @@ class Dialect:
     def schema_statements(self) -> list[str]:
         if self.name == "neo4j":
             return [
-                f"CREATE CONSTRAINT {label.lower()}_{prop} IF NOT EXISTS "
-                f"FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
+                f"CREATE CONSTRAINT {label.lower()}_{prop} IF NOT EXISTS FOR (n:{label}) REQUIRE n.{prop} IS UNIQUE"
                 for label, prop in NODE_KEYS
             ] + ["CREATE INDEX entity_type IF NOT EXISTS FOR (n:Entity) ON (n.type)"]
         # FalkorDB: plain range indexes (its unique constraints are a Redis command, not Cypher)

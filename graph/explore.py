@@ -105,8 +105,7 @@ def entity_page(
                 )
             )
         page.related = {
-            rel: sorted(items, key=lambda r: (-r.count, r.id))[:related]
-            for rel, items in sorted(by_type.items())
+            rel: sorted(items, key=lambda r: (-r.count, r.id))[:related] for rel, items in sorted(by_type.items())
         }
     return page
 

@@ -39,8 +39,7 @@ class ExportReport:
         nodes = " ".join(f"--nodes={f}" for f in sorted(self.files) if f.startswith("nodes_"))
         rels = " ".join(f"--relationships={f}" for f in sorted(self.files) if f.startswith("rels_"))
         return (
-            f"neo4j-admin database import full {nodes} {rels} --array-delimiter=';' "
-            f"--overwrite-destination {database}"
+            f"neo4j-admin database import full {nodes} {rels} --array-delimiter=';' --overwrite-destination {database}"
         )
 
 
@@ -86,10 +85,7 @@ def export_neo4j_admin(catalog: Catalog, out: Path) -> ExportReport:
             "mention_count:int",
             ":LABEL",
         ],
-        [
-            [e.id, e.name, e.type, _array(e.aliases), e.paper_count, e.mention_count, "Entity"]
-            for e in snap.entities
-        ],
+        [[e.id, e.name, e.type, _array(e.aliases), e.paper_count, e.mention_count, "Entity"] for e in snap.entities],
     )
     authors = sorted({a for p in snap.papers for a in p.authors})
     f["nodes_authors.csv"] = _write(
@@ -122,11 +118,7 @@ def export_neo4j_admin(catalog: Catalog, out: Path) -> ExportReport:
     f["rels_entity_relations.csv"] = _write(
         out / "rels_entity_relations.csv",
         [":START_ID(Entity)", ":END_ID(Entity)", "count:int", "papers:string[]", ":TYPE"],
-        [
-            [r.head, r.tail, r.count, _array(r.papers), r.type]
-            for r in snap.relations
-            if r.type in REL_TYPES.values()
-        ],
+        [[r.head, r.tail, r.count, _array(r.papers), r.type] for r in snap.relations if r.type in REL_TYPES.values()],
     )
     report.seconds = time.perf_counter() - started
     return report

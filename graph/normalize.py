@@ -81,12 +81,7 @@ def fold(text: str) -> str:
 
 def singular(word: str) -> str:
     """Lemma of a plural noun head; words that are not plural are returned unchanged ("data", "learning")."""
-    if (
-        len(word) <= 3
-        or not word.endswith("s")
-        or word.endswith(("ss", "us", "is", "ics"))
-        or word in _INVARIANT
-    ):
+    if len(word) <= 3 or not word.endswith("s") or word.endswith(("ss", "us", "is", "ics")) or word in _INVARIANT:
         return word
     lemma = _lemma_table().get(word)
     if lemma is not None:  # the table knows the word: trust it, even when it says "not a plural"

@@ -168,8 +168,18 @@ def recommend(
     if store is None and "vector" in sources:
         notes.append(NO_INDEX_NOTE)
     signals = collect(
-        catalog, settings, kg if graph_scores else None, store, lex, positive, pos_pks, neg_pks,
-        sources=sources, candidates=max(cfg.candidates, k), walk=cfg.walk, negative_weight=cfg.negative_weight,
+        catalog,
+        settings,
+        kg if graph_scores else None,
+        store,
+        lex,
+        positive,
+        pos_pks,
+        neg_pks,
+        sources=sources,
+        candidates=max(cfg.candidates, k),
+        walk=cfg.walk,
+        negative_weight=cfg.negative_weight,
         only=only,
     )
     if not len(signals.pks):
@@ -289,9 +299,7 @@ def _explain(
 
 def shared_entities(kg: KnowledgeGraph, a: int, b: int, limit: int = 8) -> list[SharedEntity]:
     m = kg.mentions
-    common = np.intersect1d(
-        m.indices[m.indptr[a] : m.indptr[a + 1]], m.indices[m.indptr[b] : m.indptr[b + 1]]
-    )
+    common = np.intersect1d(m.indices[m.indptr[a] : m.indptr[a + 1]], m.indices[m.indptr[b] : m.indptr[b + 1]])
     idf = kg.entity_idf
     ranked = sorted(common.tolist(), key=lambda j: (-idf[j], kg.entity_keys[j]))[:limit]
     return [
@@ -306,9 +314,7 @@ def shared_entities(kg: KnowledgeGraph, a: int, b: int, limit: int = 8) -> list[
 
 
 def _shared_cols(m, a: int, b: int, names: list[str]) -> list[str]:
-    common = np.intersect1d(
-        m.indices[m.indptr[a] : m.indptr[a + 1]], m.indices[m.indptr[b] : m.indptr[b + 1]]
-    )
+    common = np.intersect1d(m.indices[m.indptr[a] : m.indptr[a + 1]], m.indices[m.indptr[b] : m.indptr[b + 1]])
     return [names[j] for j in common.tolist()]
 
 

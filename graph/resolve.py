@@ -27,9 +27,7 @@ class ResolveReport:
     entities: int = 0
 
 
-def resolve_entities(
-    catalog: Catalog, *, batch: int = 2000, progress: Progress | None = None
-) -> ResolveReport:
+def resolve_entities(catalog: Catalog, *, batch: int = 2000, progress: Progress | None = None) -> ResolveReport:
     """Link unlinked mentions to entities, merge acronyms, refresh the stats of every touched entity."""
     report = ResolveReport()
     pending = catalog.papers_with_unresolved_mentions()

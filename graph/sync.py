@@ -80,9 +80,7 @@ class SyncReport:
 
 
 def digest(value: Any) -> str:
-    return hashlib.blake2b(
-        json.dumps(value, sort_keys=True, ensure_ascii=False).encode(), digest_size=12
-    ).hexdigest()
+    return hashlib.blake2b(json.dumps(value, sort_keys=True, ensure_ascii=False).encode(), digest_size=12).hexdigest()
 
 
 def batches(rows: Iterable[dict], max_rows: int, max_bytes: int) -> Iterator[list[dict]]:
@@ -192,8 +190,7 @@ Q_WROTE = (
     "MERGE (a)-[r:WROTE]->(p) SET r.position = row.position"
 )
 Q_IN_CATEGORY = (
-    "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MERGE (c:Category {code: row.c}) "
-    "MERGE (p)-[:IN_CATEGORY]->(c)"
+    "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MERGE (c:Category {code: row.c}) MERGE (p)-[:IN_CATEGORY]->(c)"
 )
 Q_CITES = (
     "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MERGE (q:Paper {id: row.q}) "
@@ -209,9 +206,7 @@ Q_ORPHANS = (
 
 
 def q_relation(rel_type: str) -> str:
-    assert (
-        rel_type in REL_TYPES.values()
-    )  # relationship types cannot be parameters: only these names are used
+    assert rel_type in REL_TYPES.values()  # relationship types cannot be parameters: only these names are used
     return (
         "UNWIND $rows AS row MATCH (h:Entity {id: row.h}) MATCH (t:Entity {id: row.t}) "
         f"MERGE (h)-[r:{rel_type}]->(t) SET r.count = row.count, r.papers = row.papers"
@@ -220,9 +215,7 @@ def q_relation(rel_type: str) -> str:
 
 def q_delete_relation(rel_type: str) -> str:
     assert rel_type in REL_TYPES.values()
-    return (
-        f"UNWIND $rows AS row MATCH (:Entity {{id: row.h}})-[r:{rel_type}]->(:Entity {{id: row.t}}) DELETE r"
-    )
+    return f"UNWIND $rows AS row MATCH (:Entity {{id: row.h}})-[r:{rel_type}]->(:Entity {{id: row.t}}) DELETE r"
 
 
 # --- sync -----------------------------------------------------------------------------------------------
@@ -300,9 +293,7 @@ def sync_graph(
     return report
 
 
-def _sync(
-    catalog: Catalog, w: GraphWriter, report: SyncReport, target: str, full: bool, total: list[int]
-) -> None:
+def _sync(catalog: Catalog, w: GraphWriter, report: SyncReport, target: str, full: bool, total: list[int]) -> None:
     d = w.dialect
     snap = read_snapshot(catalog)
     if full:
@@ -339,17 +330,13 @@ def _sync(
     previously = [{"id": p["node"]["id"]} for p in papers if p["node"]["id"] in old["paper"]]
     w.unwind(Q_CLEAR_PAPER_EDGES, previously)
     w.unwind(Q_CLEAR_WROTE, previously)
-    w.unwind(
-        Q_MENTIONS, ({"p": p["node"]["id"], "e": e, "count": n} for p in papers for e, n in p["mentions"])
-    )
+    w.unwind(Q_MENTIONS, ({"p": p["node"]["id"], "e": e, "count": n} for p in papers for e, n in p["mentions"]))
     w.unwind(
         Q_WROTE,
         ({"p": p["node"]["id"], "a": a, "position": i} for p in papers for i, a in enumerate(p["authors"])),
     )
     w.unwind(Q_IN_CATEGORY, ({"p": p["node"]["id"], "c": c} for p in papers for c in p["categories"]))
-    w.unwind(
-        Q_CITES, ({"p": p["node"]["id"], "q": q, "external": ext} for p in papers for q, ext in p["cites"])
-    )
+    w.unwind(Q_CITES, ({"p": p["node"]["id"], "q": q, "external": ext} for p in papers for q, ext in p["cites"]))
     for rel_type in REL_TYPES.values():
         w.unwind(
             q_relation(rel_type),

@@ -69,8 +69,9 @@ def entity_trends(
     if not queries:
         raise BadInput("name at least one entity")
     entities = [resolve_entity(catalog, q) for q in queries]  # EntityNotFound names the one missing
-    totals = {p: n for p, n in catalog.papers_per_period(by, category=category, predicted=predicted).items()
-              if _valid(p, by)}
+    totals = {
+        p: n for p, n in catalog.papers_per_period(by, category=category, predicted=predicted).items() if _valid(p, by)
+    }
     counts = catalog.entity_papers_per_period([e.pk for e in entities], by, category=category, predicted=predicted)
     periods = period_range(min(totals), max(totals), by) if totals else []
     if since:
@@ -156,9 +157,14 @@ def rising_entities(
     recent = [p for p in recent if totals.get(p)]
     before = [p for p in before if totals.get(p)]
     report = RisingReport(
-        by=by, category=category, recent_periods=recent, before_periods=before,
-        recent_papers=sum(totals[p] for p in recent), before_papers=sum(totals[p] for p in before),
-        min_papers=min_papers, min_z=min_z,
+        by=by,
+        category=category,
+        recent_periods=recent,
+        before_periods=before,
+        recent_papers=sum(totals[p] for p in recent),
+        before_papers=sum(totals[p] for p in before),
+        min_papers=min_papers,
+        min_z=min_z,
     )
     if not recent or not before:
         return report
@@ -178,8 +184,15 @@ def rising_entities(
     rows = catalog.entities_by_pk([t[2] for t in scored[:limit]])
     for growth, z, entity_pk, r, b in scored[:limit]:
         report.results.append(
-            Rising(EntitySummary.of(rows[entity_pk]), r, b, round(r / n_r, 6), round(b / n_b, 6),
-                   round(100 * growth, 3), round(z, 3))
+            Rising(
+                EntitySummary.of(rows[entity_pk]),
+                r,
+                b,
+                round(r / n_r, 6),
+                round(b / n_b, 6),
+                round(100 * growth, 3),
+                round(z, 3),
+            )
         )
     return report
 
@@ -226,8 +239,9 @@ def associations(
         raise BadInput("--min-support must be at least 1")
     e = resolve_entity(catalog, query)
     n = catalog.count_papers_with_entities(category=category, predicted=predicted)
-    together = {k: v for k, v in catalog.cooccurrences(e.pk, category=category, predicted=predicted).items()
-                if v >= min_support}
+    together = {
+        k: v for k, v in catalog.cooccurrences(e.pk, category=category, predicted=predicted).items() if v >= min_support
+    }
     totals = catalog.entity_paper_totals([e.pk, *together], category=category, predicted=predicted)
     n_x = totals.get(e.pk, 0)
     report = AssociationReport(EntitySummary.of(e), n_x, n, min_support, category)

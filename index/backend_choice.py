@@ -44,9 +44,7 @@ def embedding_choice(host: CpuInfo | None = None, *, onnx: bool | None = None, o
             "path measured 3.32x naive on an AMX Xeon vs 1.97x)"
         )
     elif onnx:
-        reason = (
-            f"{host.kind} host without VNNI/AMX: onnx-int8 (1.86x naive on AVX2; openvino-int8 only 1.17x there)"
-        )
+        reason = f"{host.kind} host without VNNI/AMX: onnx-int8 (1.86x naive on AVX2; openvino-int8 only 1.17x there)"
     else:
         reason = "onnx and onnxruntime are not installed: exact fp32 torch (pip install 'paperkg[fast]')"
     if onnx:

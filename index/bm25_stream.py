@@ -23,9 +23,7 @@ from bm25s.scoring import _build_idf_array, _select_idf_scorer, _select_tfc_scor
 from tqdm import tqdm
 
 CHUNK = 20_000  # documents tokenized at a time
-IN_MEMORY_MAX = (
-    50_000_000  # score-matrix entries kept in RAM (400 MB); larger matrices are memory-mapped files
-)
+IN_MEMORY_MAX = 50_000_000  # score-matrix entries kept in RAM (400 MB); larger matrices are memory-mapped files
 
 
 def _chunks(docs: Iterable[tuple[int, str]], size: int) -> Iterator[tuple[list[int], list[str]]]:
@@ -111,9 +109,7 @@ def build_streaming(
         indices = np.zeros(nnz, dtype=retriever.int_dtype)
     else:
         data = np.lib.format.open_memmap(work / "data.npy", mode="w+", dtype=retriever.dtype, shape=(nnz,))
-        indices = np.lib.format.open_memmap(
-            work / "indices.npy", mode="w+", dtype=retriever.int_dtype, shape=(nnz,)
-        )
+        indices = np.lib.format.open_memmap(work / "indices.npy", mode="w+", dtype=retriever.int_dtype, shape=(nnz,))
     next_free = indptr[:-1].copy()
     bar = tqdm(total=n_docs, desc="bm25 scores", unit=" docs", disable=not progress, leave=False)
     for part, n_part in parts:

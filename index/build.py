@@ -36,9 +36,14 @@ class IndexSummary:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "embedded": self.embedded, "removed": self.removed, "dense_total": self.dense_total,
-            "lexical_total": self.lexical_total, "dense_index": self.dense_kind,
-            "seconds": round(self.seconds, 2), "passages": self.passages, "failed": self.failed,
+            "embedded": self.embedded,
+            "removed": self.removed,
+            "dense_total": self.dense_total,
+            "lexical_total": self.lexical_total,
+            "dense_index": self.dense_kind,
+            "seconds": round(self.seconds, 2),
+            "passages": self.passages,
+            "failed": self.failed,
         }
 
 

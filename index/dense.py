@@ -74,9 +74,7 @@ class DenseIndex:
         return cls.from_folder(folder, encoder)
 
     @classmethod
-    def from_folder(
-        cls, folder: Path, encoder: dict[str, Any] | None = None, *, what: str = "dense"
-    ) -> DenseIndex:
+    def from_folder(cls, folder: Path, encoder: dict[str, Any] | None = None, *, what: str = "dense") -> DenseIndex:
         """Read one published version; refuse it when it was built with another model than `encoder`."""
         manifest = artifacts.read_manifest(folder)
         if encoder is not None and manifest.get("model_fingerprint") != encoder.get("model_fingerprint"):
@@ -151,9 +149,7 @@ class DenseIndex:
         self.manifest["index_type"] = want
         self.add(ids.tolist(), vectors)
 
-    def search(
-        self, queries: np.ndarray, k: int, allowed: set[int] | None = None
-    ) -> list[list[tuple[int, float]]]:
+    def search(self, queries: np.ndarray, k: int, allowed: set[int] | None = None) -> list[list[tuple[int, float]]]:
         """Top-k (paper pk, cosine) per query, optionally restricted to allowed pks."""
         if self.count == 0 or k <= 0:
             return [[] for _ in range(len(queries))]

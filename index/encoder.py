@@ -102,9 +102,7 @@ def resolve_backend(
             raise ValueError("encoder backend onnx-int8 needs the `fast` extra: pip install onnx onnxruntime")
         return "onnx-int8"
     if requested != "auto":
-        raise ValueError(
-            f"unknown encoder backend {requested!r} (expected auto, torch, onnx-int8 or openvino-int8)"
-        )
+        raise ValueError(f"unknown encoder backend {requested!r} (expected auto, torch, onnx-int8 or openvino-int8)")
     return embedding_choice(host, onnx=fast_available, openvino=openvino_available).backend  # type: ignore[return-value]
 
 
@@ -245,9 +243,7 @@ def _int8_problem(spec: EncoderSpec) -> str | None:
     if not module.is_valid(path):
         return f"{path}: the int8 model failed validation against fp32 (see its .json)"
     try:
-        gate = quality_gate.gate_artifact(
-            path, lambda: _fast_encoder(spec, path), spec.model_path, spec.max_seq_length
-        )
+        gate = quality_gate.gate_artifact(path, lambda: _fast_encoder(spec, path), spec.model_path, spec.max_seq_length)
     except Exception as exc:  # noqa: BLE001 - a model this host cannot run is not used
         return f"{spec.backend}: the quality gate could not run on this host ({exc})"
     return None if gate.passed else f"{spec.backend}: {gate.notice()}"

@@ -66,8 +66,7 @@ def evaluate_beir(
             update_indexes(catalog, run_settings, progress=progress)
             runs = run_queries(Searcher(run_settings, catalog), queries, modes, progress=progress)
     return {
-        mode: {m: float(v) for m, v in evaluate(Qrels(qrels), Run(run), METRICS).items()}
-        for mode, run in runs.items()
+        mode: {m: float(v) for m, v in evaluate(Qrels(qrels), Run(run), METRICS).items()} for mode, run in runs.items()
     }
 
 

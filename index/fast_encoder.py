@@ -32,6 +32,8 @@ _VALIDATION_TEXTS = [
     "Quantum error correction with surface codes below the threshold on superconducting qubits.",
     "BM25 and dense retrieval fused by reciprocal rank fusion improve recall on scientific claims.",
 ]
+
+
 # One build per machine: data homes copy the artifact from this user-level cache (checked by sha256) instead
 # of re-exporting (30 s to minutes of CPU), which also keeps test suites with many temporary homes fast.
 def shared_cache() -> Path:
@@ -77,8 +79,13 @@ def ensure_model(model_path: str, base_fingerprint: str, cache_dir: Path) -> Pat
         else:
             _export_quantize(model_path, work)
             cosine = validate(OnnxEncoder(work / "model.onnx", model_path, 256, threads=1), model_path, 256)
-            meta = {"variant": VARIANT, "recipe": _RECIPE, "base_fingerprint": base_fingerprint,
-                    "sha256": file_sha256(work / "model.onnx"), "min_cosine_to_fp32": round(cosine, 5)}
+            meta = {
+                "variant": VARIANT,
+                "recipe": _RECIPE,
+                "base_fingerprint": base_fingerprint,
+                "sha256": file_sha256(work / "model.onnx"),
+                "min_cosine_to_fp32": round(cosine, 5),
+            }
             (work / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         os.replace(work / "meta.json", target.with_suffix(".json"))
         os.replace(work / "model.onnx", target)  # the model last: its presence means the pair is complete
@@ -146,8 +153,14 @@ def export_fp32(model_path: str, onnx_path: Path) -> int:
     axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]}
     with torch.no_grad():
         torch.onnx.export(
-            Hidden(model), dummy, str(onnx_path), input_names=names,
-            output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17, dynamo=False,
+            Hidden(model),
+            dummy,
+            str(onnx_path),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
         )
     return int(config.num_attention_heads)
 
@@ -160,11 +173,18 @@ def _export_quantize(model_path: str, work: Path) -> None:
     heads = export_fp32(model_path, work / "fp32.onnx")
     hidden = int(AutoConfig.from_pretrained(model_path, local_files_only=True).hidden_size)
     fused = optimizer.optimize_model(
-        str(work / "fp32.onnx"), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=1,
+        str(work / "fp32.onnx"),
+        model_type="bert",
+        num_heads=heads,
+        hidden_size=hidden,
+        opt_level=1,
     )
     fused.save_model_to_file(str(work / "fused.onnx"))
     quantize_dynamic(
-        str(work / "fused.onnx"), str(work / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
+        str(work / "fused.onnx"),
+        str(work / "model.onnx"),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
         extra_options={"DefaultTensorType": 1},  # FLOAT, for outputs of fused ops shape inference cannot type
     )
     for name in ("fp32.onnx", "fused.onnx"):
@@ -181,9 +201,7 @@ def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
 class OnnxEncoder:
     """Mean-pooled, L2-normalised sentence vectors from the int8 ONNX model (same tokenizer and pooling)."""
 
-    def __init__(
-        self, onnx_path: Path, model_path: str, max_seq_length: int, threads: int | None = None
-    ) -> None:
+    def __init__(self, onnx_path: Path, model_path: str, max_seq_length: int, threads: int | None = None) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 

@@ -35,9 +35,7 @@ def _collect(dense: list[tuple[int, float]], lexical: list[tuple[int, float]]) -
     return out
 
 
-def convex(
-    dense: list[tuple[int, float]], lexical: list[tuple[int, float]], weight: float = 0.5
-) -> list[Fused]:
+def convex(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], weight: float = 0.5) -> list[Fused]:
     """weight * minmax(dense) + (1 - weight) * minmax(bm25); a document missing from a list gets 0 there.
 
     Min-max over each retriever's candidate list puts cosine and BM25 on one scale per query, so one

@@ -80,9 +80,7 @@ class LexicalIndex:
             retriever = bm25s.BM25()
         return cls(retriever, pks, manifest)
 
-    def search(
-        self, queries: list[str], k: int, allowed: set[int] | None = None
-    ) -> list[list[tuple[int, float]]]:
+    def search(self, queries: list[str], k: int, allowed: set[int] | None = None) -> list[list[tuple[int, float]]]:
         """Top-k (paper pk, BM25 score) per query; documents with score 0 are not matches."""
         if self.count == 0 or k <= 0:
             return [[] for _ in queries]
@@ -96,9 +94,7 @@ class LexicalIndex:
         if all(len(ids) == 0 for ids in tokens.ids):  # only stop words or punctuation: nothing to match
             return [[] for _ in queries]
         words = {i: w for w, i in tokens.vocab.items()}
-        return [
-            self._top(self.retriever.get_tokens_ids([words[i] for i in ids]), k, mask) for ids in tokens.ids
-        ]
+        return [self._top(self.retriever.get_tokens_ids([words[i] for i in ids]), k, mask) for ids in tokens.ids]
 
     def _top(self, token_ids: list[int], k: int, mask: np.ndarray | None) -> list[tuple[int, float]]:
         """Top-k of one query among the documents that match it at all.

@@ -48,9 +48,7 @@ def artifact_path(model_path: str, base_fingerprint: str, cache_dir: Path) -> Pa
     return Path(cache_dir) / f"{Path(model_path).name}-{fingerprint(base_fingerprint)}-{VARIANT}.xml"
 
 
-def calibration_texts(
-    path: Path = SAMPLE, n: int = CALIBRATION_SIZE, seed: int = CALIBRATION_SEED
-) -> list[str]:
+def calibration_texts(path: Path = SAMPLE, n: int = CALIBRATION_SIZE, seed: int = CALIBRATION_SEED) -> list[str]:
     """A fixed random subset of real arXiv records (Kaggle schema, gzipped JSON lines): title + abstract."""
     if not path.is_file():
         raise FileNotFoundError(f"{path}: calibration abstracts for the OpenVINO int8 build are missing")
@@ -81,9 +79,13 @@ def ensure_model(model_path: str, base_fingerprint: str, cache_dir: Path) -> Pat
         else:
             _export_quantize(model_path, work)
             cosine = fast_encoder.validate(OpenVinoEncoder(work, model_path, 256), model_path, 256)
-            meta = {"variant": VARIANT, "recipe": _RECIPE, "base_fingerprint": base_fingerprint,
-                    "sha256": fast_encoder.file_sha256(work.with_suffix(".bin")),
-                    "min_cosine_to_fp32": round(cosine, 5)}
+            meta = {
+                "variant": VARIANT,
+                "recipe": _RECIPE,
+                "base_fingerprint": base_fingerprint,
+                "sha256": fast_encoder.file_sha256(work.with_suffix(".bin")),
+                "min_cosine_to_fp32": round(cosine, 5),
+            }
             work.with_suffix(".json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         for suffix in _SUFFIXES:
             os.replace(work.with_suffix(suffix), target.with_suffix(suffix))
@@ -123,7 +125,10 @@ def _export_quantize(model_path: str, xml: Path) -> None:
     data = [feeds(t) for t in calibration_texts()]
     model = ov.Core().read_model(str(onnx_path))
     quantized = nncf.quantize(
-        model, nncf.Dataset(data), model_type=nncf.ModelType.TRANSFORMER, subset_size=len(data),
+        model,
+        nncf.Dataset(data),
+        model_type=nncf.ModelType.TRANSFORMER,
+        subset_size=len(data),
     )
     ov.save_model(quantized, str(xml))  # weights already int8; no further fp16 compression
     onnx_path.unlink(missing_ok=True)

@@ -167,9 +167,7 @@ def update_passages(
     summary.removed = int(len(gone))
     if todo:
         encoder = load_encoder(spec)
-        bar = tqdm(
-            total=len(todo), desc="embed passages", unit=" passages", disable=not progress, leave=False
-        )
+        bar = tqdm(total=len(todo), desc="embed passages", unit=" passages", disable=not progress, leave=False)
         new_owners = []
         for start in range(0, len(todo), EMBED_CHUNK):
             chunk = todo[start : start + EMBED_CHUNK]
@@ -256,9 +254,7 @@ class FullText:
     def owner(self, passage_pk: int) -> int | None:
         if self._owner is None:
             assert self.index is not None
-            self._owner = dict(
-                zip(self.index.owners[:, 0].tolist(), self.index.owners[:, 1].tolist(), strict=True)
-            )
+            self._owner = dict(zip(self.index.owners[:, 0].tolist(), self.index.owners[:, 1].tolist(), strict=True))
         return self._owner.get(passage_pk)
 
     def paper_scores(
@@ -278,18 +274,14 @@ class FullText:
                 best[paper] = score
         return list(best.items())[:depth]
 
-    def best_passages(
-        self, query_vector: np.ndarray, paper_pks: list[int], query: str = ""
-    ) -> dict[int, BestPassage]:
+    def best_passages(self, query_vector: np.ndarray, paper_pks: list[int], query: str = "") -> dict[int, BestPassage]:
         """The best passage of each given paper that has any: exact cosines over its stored vectors."""
         if self.index is None or not paper_pks:
             return {}
         rows = self.index.owners[np.isin(self.index.owners[:, 1], np.asarray(paper_pks, dtype=np.int64))]
         if not len(rows):
             return {}
-        scores = (
-            self.index.vectors.reconstruct(rows[:, 0].tolist()) @ np.asarray(query_vector, np.float32).ravel()
-        )
+        scores = self.index.vectors.reconstruct(rows[:, 0].tolist()) @ np.asarray(query_vector, np.float32).ravel()
         winner: dict[int, tuple[int, float]] = {}
         for (pid, paper, _crc), s in zip(rows.tolist(), scores.tolist(), strict=True):
             if paper not in winner or s > winner[paper][1]:

@@ -80,8 +80,13 @@ def measure(make_fast: Callable[[], _Encodes], model_path: str, max_seq_length: 
     mean, low = float(cos.mean()), float(cos.min())
     host = cpu_info()
     return EmbedGate(
-        mean >= MIN_MEAN_COSINE and low >= MIN_COSINE, round(mean, 5), round(low, 5), len(texts),
-        round(time.perf_counter() - started, 2), host.signature, host.model,
+        mean >= MIN_MEAN_COSINE and low >= MIN_COSINE,
+        round(mean, 5),
+        round(low, 5),
+        len(texts),
+        round(time.perf_counter() - started, 2),
+        host.signature,
+        host.model,
     )
 
 
@@ -100,9 +105,7 @@ def _artifact_sha(artifact: Path) -> str | None:
         return None
 
 
-def gate_artifact(
-    artifact: Path, make_fast: Callable[[], _Encodes], model_path: str, max_seq_length: int
-) -> EmbedGate:
+def gate_artifact(artifact: Path, make_fast: Callable[[], _Encodes], model_path: str, max_seq_length: int) -> EmbedGate:
     """The gate result of an int8 artifact on this host: read from its cache file, else measured and cached."""
 
     def run() -> EmbedGate:

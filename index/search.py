@@ -43,13 +43,20 @@ class Hit:
 
     def to_dict(self) -> dict[str, object]:
         out: dict[str, object] = {
-            "rank": self.rank, "id": self.paper.id, "score": round(self.score, 6),
-            "title": self.paper.title, "authors": self.paper.authors, "categories": self.paper.categories,
-            "year": self.paper.year, "submitted": self.paper.submitted, "abstract": self.paper.abstract,
+            "rank": self.rank,
+            "id": self.paper.id,
+            "score": round(self.score, 6),
+            "title": self.paper.title,
+            "authors": self.paper.authors,
+            "categories": self.paper.categories,
+            "year": self.paper.year,
+            "submitted": self.paper.submitted,
+            "abstract": self.paper.abstract,
             "why": {
                 "dense_cosine": None if self.dense is None else round(self.dense, 4),
                 "bm25": None if self.lexical is None else round(self.lexical, 4),
-                "dense_rank": self.dense_rank, "lexical_rank": self.lexical_rank,
+                "dense_rank": self.dense_rank,
+                "lexical_rank": self.lexical_rank,
                 "contributions": {k: round(v, 4) for k, v in self.parts.items()},
             },
         }
@@ -163,7 +170,10 @@ class Searcher:
         if passages and mode == "hybrid":
             passage_hits = self.fulltext.paper_scores(vector, depth, allowed)
             ranked = fuse_passages(
-                ranked, passage_hits, fusion=self.settings.fusion, weight=self.settings.fusion_weight,
+                ranked,
+                passage_hits,
+                fusion=self.settings.fusion,
+                weight=self.settings.fusion_weight,
                 rrf_k=self.settings.rrf_k,
             )
         page = ranked[offset : offset + k]
@@ -172,8 +182,15 @@ class Searcher:
         best = self.fulltext.best_passages(vector, [f.pk for f in page], query) if passages else {}
         return [
             Hit(
-                offset + i + 1, papers[f.pk], f.score, f.dense, f.lexical, f.dense_rank, f.lexical_rank,
-                f.parts, best[f.pk].to_dict() if f.pk in best else None,
+                offset + i + 1,
+                papers[f.pk],
+                f.score,
+                f.dense,
+                f.lexical,
+                f.dense_rank,
+                f.lexical_rank,
+                f.parts,
+                best[f.pk].to_dict() if f.pk in best else None,
             )
             for i, f in enumerate(page)
         ]

@@ -82,15 +82,18 @@ def _graph_ids(settings: Settings) -> np.ndarray | None:
         return arrays["paper_pks"].copy()
 
 
-def _compare(ids: np.ndarray | None, catalog_ids: set[int], ids_of: Callable[[list[int]], list[str]]
-             ) -> dict[str, Any]:
+def _compare(ids: np.ndarray | None, catalog_ids: set[int], ids_of: Callable[[list[int]], list[str]]) -> dict[str, Any]:
     held = set() if ids is None else {int(i) for i in ids.tolist()}
     missing = sorted(catalog_ids - held)
     extra = sorted(held - catalog_ids)
     return {
-        "present": ids is not None, "count": 0 if ids is None else int(len(ids)),
-        "missing": len(missing), "extra": len(extra), "duplicates": 0 if ids is None else int(len(ids) - len(held)),
-        "missing_ids": ids_of(missing[:SAMPLE]), "extra_keys": extra[:SAMPLE],
+        "present": ids is not None,
+        "count": 0 if ids is None else int(len(ids)),
+        "missing": len(missing),
+        "extra": len(extra),
+        "duplicates": 0 if ids is None else int(len(ids) - len(held)),
+        "missing_ids": ids_of(missing[:SAMPLE]),
+        "extra_keys": extra[:SAMPLE],
     }
 
 
@@ -124,8 +127,7 @@ def check(catalog: Catalog, settings: Settings) -> dict[str, Any]:
     return report
 
 
-def repair(catalog: Catalog, settings: Settings, *, notify: Callable[[str], None] | None = None
-           ) -> dict[str, Any]:
+def repair(catalog: Catalog, settings: Settings, *, notify: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Bring every index and the graph to the catalog (under the writer lock), then check again."""
     from paperkg.graph.build import build_graph
 

@@ -29,9 +29,7 @@ from paperkg.records import Paper, clean_text, normalize_arxiv_id
 log = logging.getLogger(__name__)
 
 MIN_TEXT_CHARS = 200  # below this over the whole file there is no usable text layer (a scan)
-MAX_PAGES = (
-    300  # books and theses beyond this are cut: the reference list of a 300-page file is not a paper's
-)
+MAX_PAGES = 300  # books and theses beyond this are cut: the reference list of a 300-page file is not a paper's
 _ARXIV_STAMP = re.compile(r"arXiv:\s*(\d{4}\.\d{4,5}(?:v\d+)?|[a-z\-]+(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?)\s*\[")
 
 
@@ -327,9 +325,7 @@ def _sections(
     Text before the abstract (title block, affiliations) is skipped. The reference list runs from the last
     References heading to the next appendix heading or the end of the document.
     """
-    ref_start = max(
-        (i for i, ln in enumerate(lines) if REFERENCES_HEADING.match(ln.text.strip())), default=None
-    )
+    ref_start = max((i for i, ln in enumerate(lines) if REFERENCES_HEADING.match(ln.text.strip())), default=None)
     if ref_start is None:
         ref_start = _unheaded_references(lines)
     ref_end = len(lines)

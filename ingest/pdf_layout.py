@@ -75,8 +75,7 @@ def drop_furniture(pages: list[list[Line]]) -> list[list[Line]]:
             [
                 ln
                 for ln in page
-                if not ln.text.strip().isdigit()
-                and not (id(ln) in edge and _furniture_key(ln.text) in repeated)
+                if not ln.text.strip().isdigit() and not (id(ln) in edge and _furniture_key(ln.text) in repeated)
             ]
         )
     return out

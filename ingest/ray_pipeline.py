@@ -115,9 +115,7 @@ def run_shards(
     if not ray.is_initialized():
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
     ctx = ray.data.DataContext.get_current()
-    ctx.execution_options.preserve_order = (
-        True  # shards come back in input order: later versions win as usual
-    )
+    ctx.execution_options.preserve_order = True  # shards come back in input order: later versions win as usual
     gz = [f for f in files if f.open("rb").read(2) == GZIP_MAGIC]
     plain = [f for f in files if f not in gz]
     datasets = []
@@ -158,9 +156,7 @@ def merge_shards(
     """Shards -> catalog (batched transactions), then tags and vectors of new or changed papers."""
     import pyarrow.parquet as pq
 
-    counts = {
-        "new": 0, "updated": 0, "unchanged": 0, "quarantined": 0, "embedded_by_ray": 0, "tagged_by_ray": 0
-    }
+    counts = {"new": 0, "updated": 0, "unchanged": 0, "quarantined": 0, "embedded_by_ray": 0, "tagged_by_ray": 0}
     for shard in shards:
         table = pq.read_table(shard, columns=["paper", "error", "excerpt"]).to_pydict()
         papers = [Paper(**json.loads(p)) for p in table["paper"] if p]
@@ -242,9 +238,7 @@ def _merge_vectors(catalog: Catalog, settings: Settings, shards: list[Path]) -> 
                 continue
             pk = catalog.paper_pk(json.loads(paper_json)["id"])
             if pk is not None and pk in wanted:
-                wanted.discard(
-                    pk
-                )  # a record repeated in the dump: its first occurrence in the shards is used
+                wanted.discard(pk)  # a record repeated in the dump: its first occurrence in the shards is used
                 ids.append(pk)
                 vecs.append(vector)
         if not ids:
@@ -291,8 +285,14 @@ def ray_ingest(
     counts: dict[str, int] = {}
     if ray_files:
         shards = run_shards(
-            ray_files, run_dir, spec, address=address, workers=workers, tag=use_tagger,
-            tagger_model=settings.tagger_model, tagger_backend=settings.tagger_backend,
+            ray_files,
+            run_dir,
+            spec,
+            address=address,
+            workers=workers,
+            tag=use_tagger,
+            tagger_model=settings.tagger_model,
+            tagger_backend=settings.tagger_backend,
         )
         counts = merge_shards(catalog, settings, shards, embedded=spec is not None, tagged=use_tagger)
         with catalog.transaction():

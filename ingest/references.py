@@ -141,9 +141,7 @@ def _split_sentences(lines: list[Line]) -> list[list[Line]]:
             and prev.page == ln.page
             and ln.y0 - prev.y0 > usual * 1.35
         )
-        sentence = prev.text.rstrip().endswith(".") and re.match(
-            r"^[A-Z][\w'’\-]+,?\s+(?:[A-Z]|and\b)", ln.text
-        )
+        sentence = prev.text.rstrip().endswith(".") and re.match(r"^[A-Z][\w'’\-]+,?\s+(?:[A-Z]|and\b)", ln.text)
         if gap or (usual is None and sentence):
             groups.append([ln])
         else:
@@ -308,9 +306,7 @@ def _looks_like_authors(head: str) -> bool:
     if not head or len(head) > 700:
         return False
     words = head.split()
-    caps = sum(
-        1 for w in words if w[:1].isupper() or w in {"and", "&", "et", "al.", "al", "van", "de", "von"}
-    )
+    caps = sum(1 for w in words if w[:1].isupper() or w in {"and", "&", "et", "al.", "al", "van", "de", "von"})
     return caps >= 0.7 * len(words) and not re.search(r"\b(?:In|Proceedings|Journal|pp)\b", head)
 
 

@@ -33,9 +33,14 @@ class IngestSummary:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "files": self.files, "files_skipped": self.files_skipped, "new": self.new,
-            "updated": self.updated, "unchanged": self.unchanged, "deleted": self.deleted,
-            "quarantined": self.quarantined, "failed": self.failed,
+            "files": self.files,
+            "files_skipped": self.files_skipped,
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "deleted": self.deleted,
+            "quarantined": self.quarantined,
+            "failed": self.failed,
         }
 
 
@@ -196,7 +201,12 @@ def _write(catalog: Catalog, items: list[Item], *, isolate: bool) -> tuple[Upser
 
 
 def _finish(
-    catalog: Catalog, source: str, fingerprint: str, position: int, items: list[Item], summary: IngestSummary,
+    catalog: Catalog,
+    source: str,
+    fingerprint: str,
+    position: int,
+    items: list[Item],
+    summary: IngestSummary,
     finished: bool,
 ) -> None:
     bad = [QuarantineEntry(source, it.location, it.error, it.excerpt) for it in items if it.error]

@@ -46,8 +46,7 @@ def render(name: str, r: dict) -> str:
     if name == "embed":
         s = r["speed"]
         rows = [
-            [x["method"], x["docs_per_s"], x["ratio_vs_naive"], x["cosine_mean"], x["cosine_min"]]
-            for x in s["rows"]
+            [x["method"], x["docs_per_s"], x["ratio_vs_naive"], x["cosine_mean"], x["cosine_min"]] for x in s["rows"]
         ]
         body = table(["method", "docs/s", "× naive", "cosine mean", "cosine min"], rows)
         title = f"Embedding speed ({s['texts']} texts of {s['source']}, {s['rounds']} rounds)"
@@ -60,9 +59,7 @@ def render(name: str, r: dict) -> str:
         return f"### Ingest of the bundled sample vs naive\n{cmd}\n\n{body}"
     if name == "faiss":
         rows = [["flat (exact)", r["flat"]["p50_ms"], r["flat"]["p99_ms"], r["flat"]["recall@10"], ""]]
-        rows += [
-            [k, v["p50_ms"], v["p99_ms"], v["recall@10"], v["build_s"]] for k, v in r["approximate"].items()
-        ]
+        rows += [[k, v["p50_ms"], v["p99_ms"], v["recall@10"], v["build_s"]] for k, v in r["approximate"].items()]
         body = table(["index", "p50 ms", "p99 ms", "recall@10", "build s"], rows)
         return (
             f"### {r['total']:,} vectors ({r['base_real']} real + expansion, {r['queries_real']} queries)\n"

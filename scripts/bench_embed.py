@@ -95,8 +95,13 @@ def speed(n: int, rounds: int, backends: list[str], slice_size: int = 100) -> di
             }
         )
     return {
-        "texts": n, "source": source, "rounds": rounds, "slice": slice_size, "rows": rows,
-        "loadavg_before": load_before, "loadavg_after": os.getloadavg(),
+        "texts": n,
+        "source": source,
+        "rounds": rounds,
+        "slice": slice_size,
+        "rows": rows,
+        "loadavg_before": load_before,
+        "loadavg_after": os.getloadavg(),
     }
 
 

@@ -64,9 +64,7 @@ def expand(base: np.ndarray, total: int, seed: int = 0) -> tuple[np.ndarray, flo
     rng = np.random.default_rng(seed)
     sims = base @ base.T
     np.fill_diagonal(sims, -1)
-    target = float(
-        np.median(sims.max(axis=1))
-    )  # median cosine of a real vector to its nearest real neighbour
+    target = float(np.median(sims.max(axis=1)))  # median cosine of a real vector to its nearest real neighbour
     mean = base.mean(axis=0)
     _u, s, vt = np.linalg.svd(base - mean, full_matrices=False)
     scales = s / np.sqrt(len(base) - 1)  # std along each principal direction
@@ -91,9 +89,7 @@ def expand(base: np.ndarray, total: int, seed: int = 0) -> tuple[np.ndarray, flo
     return out, target
 
 
-def latency_recall(
-    index: faiss.Index, xb_truth: np.ndarray, queries: np.ndarray, k: int = 10
-) -> dict[str, float]:
+def latency_recall(index: faiss.Index, xb_truth: np.ndarray, queries: np.ndarray, k: int = 10) -> dict[str, float]:
     lat = []
     found = np.zeros((len(queries), k), dtype=np.int64)
     for i, q in enumerate(queries):

@@ -74,8 +74,9 @@ def run_one(seed: int, lines: int, work: Path, *, index: bool, huge_mb: int) -> 
     good_quarantined = [loc for loc in reasons if int(loc.split()[1]) not in corpus.bad]
     doctor_ok = None
     if index:
-        doctor = subprocess.run([*CLI, "doctor", "--home", str(home), "--json"], capture_output=True, text=True,
-                                env=env)
+        doctor = subprocess.run(
+            [*CLI, "doctor", "--home", str(home), "--json"], capture_output=True, text=True, env=env
+        )
         doctor_ok = doctor.returncode == 0 and json.loads(doctor.stdout)["ok"]
     return {
         "seed": seed,
@@ -114,9 +115,13 @@ def main() -> None:
         for seed in args.seed or [14]:
             r = run_one(seed, args.lines, Path(tmp), index=not args.no_index, huge_mb=args.huge_line_mb)
             results.append(r)
-            ok = (r["crashes"] == 0 and r["good_kept_with_latest_content"] == r["distinct_good_papers"]
-                  and r["bad_quarantined"] == r["bad_lines"] and not r["good_lines_quarantined"]
-                  and r["doctor_ok"] in (None, True))
+            ok = (
+                r["crashes"] == 0
+                and r["good_kept_with_latest_content"] == r["distinct_good_papers"]
+                and r["bad_quarantined"] == r["bad_lines"]
+                and not r["good_lines_quarantined"]
+                and r["doctor_ok"] in (None, True)
+            )
             print(
                 f"seed {seed}: {r['lines']} lines ({r['good_lines']} good, {r['blank_lines']} blank, "
                 f"{r['bad_lines']} corrupted in {r['bad_kinds']} ways) -> exit {r['exit_status']}, "

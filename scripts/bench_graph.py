@@ -115,9 +115,7 @@ def main(argv: list[str] | None = None) -> dict:
     if not (args.reuse and settings.catalog_path.is_file()):
         shutil.rmtree(args.home, ignore_errors=True)
         catalog = open_catalog(settings.catalog_path)
-        _, report["catalog_fill_s"] = timed(
-            fill_catalog, catalog, papers, lambda p: cache[p.id.split("-r")[0]]
-        )
+        _, report["catalog_fill_s"] = timed(fill_catalog, catalog, papers, lambda p: cache[p.id.split("-r")[0]])
         report["mentions"] = catalog.stats().get("mentions")
 
         build, report["graph_build_s"] = timed(build_graph, catalog, settings)

@@ -86,9 +86,7 @@ def start_server(home: Path, workers: int, port: int, log: Path, threads: int | 
         "TOKENIZERS_PARALLELISM": "false",
     }
     if threads:  # native thread pools per worker (FAISS/OpenMP, BLAS, torch): workers x threads <= cores
-        env.update(
-            OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads)
-        )
+        env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
     cmd = [
         sys.executable,
         "-m",
@@ -156,9 +154,7 @@ async def run_load(
     latencies.sort()
 
     def pct(p: float) -> float:
-        return (
-            round(1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))], 2) if latencies else 0.0
-        )
+        return round(1000 * latencies[min(len(latencies) - 1, int(p * len(latencies)))], 2) if latencies else 0.0
 
     return {
         "requests": len(latencies) + sum(errors.values()),
@@ -210,8 +206,17 @@ def run_wrk(
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
         fh.write(lua)
     try:
-        cmd = ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(duration))}s", "--timeout", "30s",
-               "-s", fh.name, url]
+        cmd = [
+            "wrk",
+            "-t1",
+            f"-c{concurrency}",
+            f"-d{max(1, round(duration))}s",
+            "--timeout",
+            "30s",
+            "-s",
+            fh.name,
+            url,
+        ]
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     finally:
         os.unlink(fh.name)
@@ -303,16 +308,18 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=10.0, help="seconds of unmeasured load first")
     ap.add_argument("--distinct", type=int, default=len(QUERIES), help="distinct queries cycled through")
     ap.add_argument(
-        "--queries", choices=["topics", "titles"], default="topics",
+        "--queries",
+        choices=["topics", "titles"],
+        default="topics",
         help="topics: 30 short topic queries (after warm-up every query vector is cached: the popular-query "
         "case); titles: --distinct real paper titles from the bundled sample, each new to the server (every "
         "request embeds its query: the cold case)",
     )
+    ap.add_argument("--synthesize", type=int, metavar="N", help="first build a synthetic N-paper home in --home")
     ap.add_argument(
-        "--synthesize", type=int, metavar="N", help="first build a synthetic N-paper home in --home"
-    )
-    ap.add_argument(
-        "--client", choices=["auto", "wrk", "httpx"], default="auto",
+        "--client",
+        choices=["auto", "wrk", "httpx"],
+        default="auto",
         help="load generator: wrk (C, light on CPU; `apt install wrk`) or the asyncio httpx client; "
         "auto = wrk when on PATH",
     )
@@ -329,9 +336,7 @@ def main() -> None:
         # warm-up uses the last titles, the measured run the first ones: no measured query is cached
         warm_queries, queries = titles[-200:], titles[: min(args.distinct, len(titles) - 200)]
     else:
-        queries = [
-            QUERIES[i % len(QUERIES)] + ("" if i < len(QUERIES) else f" {i}") for i in range(args.distinct)
-        ]
+        queries = [QUERIES[i % len(QUERIES)] + ("" if i < len(QUERIES) else f" {i}") for i in range(args.distinct)]
         warm_queries = queries
     proc = None
     if args.url:

@@ -253,9 +253,7 @@ def reviewed(pdf_dir: Path) -> dict:
     for name, ids in REVIEWED_IDS.items():
         gold = {i if i.startswith("doi:") else f"arxiv:{i}" for i in ids}
         refs = (read_pdf_file(pdf_dir / name).fulltext or {}).get("references", [])
-        pred = {f"arxiv:{r['arxiv_id']}" for r in refs if r["arxiv_id"]} | {
-            f"doi:{r['doi']}" for r in refs if r["doi"]
-        }
+        pred = {f"arxiv:{r['arxiv_id']}" for r in refs if r["arxiv_id"]} | {f"doi:{r['doi']}" for r in refs if r["doi"]}
         tp, n_pred, n_gold = tp + len(pred & gold), n_pred + len(pred), n_gold + len(gold)
         per_doc[name] = {
             "gold": len(gold),

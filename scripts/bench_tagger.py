@@ -57,7 +57,9 @@ def load_old_tagger(rev: str = OLD_REV, model_dir: Path | None = None):
     for name in ("inference", "model", "batching"):
         source = subprocess.run(
             ["git", "-C", str(REPO), "show", f"{rev}:graph/tagger/{name}.py"],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
         for dep in ("model", "batching"):
             source = source.replace(f"paperkg.graph.tagger.{dep} ", f"old_tagger.{dep} ")
@@ -71,7 +73,9 @@ def load_old_tagger(rev: str = OLD_REV, model_dir: Path | None = None):
     from paperkg.graph.tagger.data import ENTITY_TYPES, RELATION_TYPES
 
     model = old_model.SpanRelModel(
-        current.encoder, n_entity=len(ENTITY_TYPES), n_relation=len(RELATION_TYPES),
+        current.encoder,
+        n_entity=len(ENTITY_TYPES),
+        n_relation=len(RELATION_TYPES),
         **{k: hp[k] for k in keys if k in hp},
     )
     model.load_state_dict(current.state_dict())

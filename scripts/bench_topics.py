@@ -83,8 +83,11 @@ def main() -> None:
         print(f"--only-cached: {int(keep.sum())} of {len(records)} records have embeddings", flush=True)
         records = [r for r, k in zip(records, keep, strict=True) if k]
         vectors = vectors[keep]
-    print(f"{len(records)} records, {len(Counter(r.primary for r in records))} primary categories; "
-          f"embeddings ready in {time.perf_counter() - t0:.0f}s", flush=True)
+    print(
+        f"{len(records)} records, {len(Counter(r.primary for r in records))} primary categories; "
+        f"embeddings ready in {time.perf_counter() - t0:.0f}s",
+        flush=True,
+    )
     texts = [r.text for r in records]
     labels = [r.primary for r in records]
     train, test = split(len(records), 0.2, seed=0)  # the held-out fifth
@@ -110,8 +113,10 @@ def main() -> None:
         tf_models = {c: topics.logreg(c).fit(f_tfidf, fy) for c in (topics.TFIDF_C,)}
         for c, m in tf_models.items():
             grid[f"tfidf C={c:g}"] = scores(m.classes_, m.predict_log_proba(d_tfidf), dy)
-        pick = lambda prefix: max((k for k in grid if k.startswith(prefix)),  # noqa: E731
-                                  key=lambda k: (grid[k]["top1"] + grid[k]["macro_f1"]))
+        pick = lambda prefix: max(
+            (k for k in grid if k.startswith(prefix)),  # noqa: E731
+            key=lambda k: grid[k]["top1"] + grid[k]["macro_f1"],
+        )
         best["emb_c"] = float(pick("emb").split("=")[1])
         best["tfidf_c"] = float(pick("tfidf").split("=")[1])
         le = emb_models[best["emb_c"]].predict_log_proba(dx)
@@ -119,12 +124,16 @@ def main() -> None:
         for w in (0.3, 0.5, 0.7):
             grid[f"fused w={w:g}"] = scores(emb_models[best["emb_c"]].classes_, w * le + (1 - w) * lt, dy)
         best["emb_weight"] = float(pick("fused").split("=")[1])
-        grid["knn k=25"] = scores(emb_models[best["emb_c"]].classes_,
-                                  knn_log_proba(fx, fy, dx, emb_models[best["emb_c"]].classes_), dy)
+        grid["knn k=25"] = scores(
+            emb_models[best["emb_c"]].classes_, knn_log_proba(fx, fy, dx, emb_models[best["emb_c"]].classes_), dy
+        )
         for k, v in grid.items():
             print(f"dev  {k:<16} top1 {v['top1']:.4f}  top3 {v['top3']:.4f}  macro-F1 {v['macro_f1']:.4f}", flush=True)
-        print(f"dev choice: {best} (shipped constants: emb C={topics.EMB_C:g}, tfidf C={topics.TFIDF_C:g}, "
-              f"w={topics.EMB_WEIGHT:g})", flush=True)
+        print(
+            f"dev choice: {best} (shipped constants: emb C={topics.EMB_C:g}, tfidf C={topics.TFIDF_C:g}, "
+            f"w={topics.EMB_WEIGHT:g})",
+            flush=True,
+        )
     result["dev"] = grid
     result["dev_choice"] = best
 
@@ -149,12 +158,15 @@ def main() -> None:
     rows[f"TF-IDF + logistic regression (C={base_c:g})"] = scores(base.classes_, base_lp, ey)  # type: ignore[attr-defined]
     emb_only = shipped._emb
     rows[f"logistic regression on embeddings (C={topics.EMB_C:g})"] = scores(
-        emb_only.classes_, emb_only.predict_log_proba(ex), ey)  # type: ignore[attr-defined]
+        emb_only.classes_, emb_only.predict_log_proba(ex), ey
+    )  # type: ignore[attr-defined]
     rows[f"shipped: {shipped.name}"] = scores(shipped.classes, shipped.log_proba(ex, et), ey)
     result["test"] = rows
     result["fit_seconds"] = {k: round(v, 1) for k, v in timings.items()}
-    print(f"\nheld-out fifth: {len(test)} papers, trained on {len(train)} "
-          f"(embeddings: packaged MiniLM, onnx-int8, max_seq_length 64)")
+    print(
+        f"\nheld-out fifth: {len(test)} papers, trained on {len(train)} "
+        f"(embeddings: packaged MiniLM, onnx-int8, max_seq_length 64)"
+    )
     print(f"{'predictor':<66} {'top-1':>7} {'top-3':>7} {'macro-F1':>9}")
     for name, v in rows.items():
         print(f"{name:<66} {v['top1']:>7.4f} {v['top3']:>7.4f} {v['macro_f1']:>9.4f}")

@@ -28,13 +28,28 @@ from paperkg.index.sync import _published_ids, check
 from paperkg.settings import load_settings
 
 CLI = [sys.executable, "-c", "from paperkg.cli.main import run; run()"]
-ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
-       "PAPERKG_API_KEY": "k", "PAPERKG_TAGGER": "false"}
+ENV = {
+    **os.environ,
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "PAPERKG_API_KEY": "k",
+    "PAPERKG_TAGGER": "false",
+}
 
 
 def _lines(prefix: str, n: int) -> bytes:
-    return b"".join(json.dumps({"id": f"{prefix}.{i:05d}", "title": f"Concurrent paper {prefix} {i}",
-                                "abstract": "Written while another writer runs."}).encode() + b"\n" for i in range(n))
+    return b"".join(
+        json.dumps(
+            {
+                "id": f"{prefix}.{i:05d}",
+                "title": f"Concurrent paper {prefix} {i}",
+                "abstract": "Written while another writer runs.",
+            }
+        ).encode()
+        + b"\n"
+        for i in range(n)
+    )
 
 
 def main() -> None:
@@ -48,14 +63,19 @@ def main() -> None:
         home, seed, bulk = Path(tmp) / "home", Path(tmp) / "seed.jsonl", Path(tmp) / "bulk.jsonl"
         seed.write_bytes(_lines("2301", 5))
         bulk.write_bytes(_lines("2302", args.records))
-        subprocess.run([*CLI, "ingest", str(seed), "--home", str(home), "--no-tagger"], env=ENV, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [*CLI, "ingest", str(seed), "--home", str(home), "--no-tagger"], env=ENV, check=True, capture_output=True
+        )
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         url = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen([*CLI, "serve", "--home", str(home), "--port", str(port)], env=ENV,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [*CLI, "serve", "--home", str(home), "--port", str(port)],
+            env=ENV,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             while True:
                 try:
@@ -64,12 +84,21 @@ def main() -> None:
                 except httpx.HTTPError:
                     time.sleep(0.2)
             started = time.perf_counter()
-            cli = subprocess.Popen([*CLI, "ingest", str(bulk), "--home", str(home), "--no-tagger", "--json"],
-                                   env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            cli = subprocess.Popen(
+                [*CLI, "ingest", str(bulk), "--home", str(home), "--no-tagger", "--json"],
+                env=ENV,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
 
             def post(i: int) -> str:
-                r = httpx.post(f"{url}/papers", headers={"X-API-Key": "k"}, timeout=600,
-                               json={"id": f"2303.{i:05d}", "title": f"Posted paper {i}", "abstract": "Posted."})
+                r = httpx.post(
+                    f"{url}/papers",
+                    headers={"X-API-Key": "k"},
+                    timeout=600,
+                    json={"id": f"2303.{i:05d}", "title": f"Posted paper {i}", "abstract": "Posted."},
+                )
                 return f"{r.status_code} {'deferred' if 'deferred' in (r.json().get('index') or {}) else 'indexed'}"
 
             with ThreadPoolExecutor(args.clients) as pool:
@@ -89,11 +118,15 @@ def main() -> None:
         new_pks = {pk_of[i] for i in new if i in pk_of}
         print(f"cli exit {cli.returncode}{' ' + err[-300:] if cli.returncode else ''}; {seconds:.1f} s")
         print("POST answers:", {a: answers.count(a) for a in sorted(set(answers))})
-        print(f"new ids: {len(new)}; in catalog {len(new_pks)}, in dense {len(new_pks & dense)}, "
-              f"in lexical {len(new_pks & lexical)}")
+        print(
+            f"new ids: {len(new)}; in catalog {len(new_pks)}, in dense {len(new_pks & dense)}, "
+            f"in lexical {len(new_pks & lexical)}"
+        )
         d, lx = report["dense"], report["lexical"]
-        print(f"catalog {report['catalog']}, dense {d['count']} (missing {d['missing']}, extra {d['extra']}), "
-              f"lexical {lx['count']} (missing {lx['missing']}, extra {lx['extra']}, stale {lx['stale']})")
+        print(
+            f"catalog {report['catalog']}, dense {d['count']} (missing {d['missing']}, extra {d['extra']}), "
+            f"lexical {lx['count']} (missing {lx['missing']}, extra {lx['extra']}, stale {lx['stale']})"
+        )
 
 
 if __name__ == "__main__":

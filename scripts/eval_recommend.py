@@ -266,7 +266,9 @@ def main(argv: list[str] | None = None) -> dict:
                     [],
                     10,
                     FusionConfig(  # the fixed convex rule, swept over its weight
-                        ranking="convex", vector_weight=w, graph_norm=args.graph_norm,
+                        ranking="convex",
+                        vector_weight=w,
+                        graph_norm=args.graph_norm,
                         walk=WalkConfig(steps=args.steps),
                     ),
                     kg=graph_kg,

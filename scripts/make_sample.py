@@ -73,9 +73,14 @@ def main() -> None:
             old = recent.get(rec["id"])
             if old is None or len(rec["versions"]) >= len(old["versions"]):
                 recent[rec["id"]] = rec
-    newest = sorted(recent.values(), key=lambda r: (r["versions"][0]["created"] and
-                    datetime.strptime(r["versions"][0]["created"], "%a, %d %b %Y %H:%M:%S %Z"), r["id"]),
-                    reverse=True)[: args.recent]
+    newest = sorted(
+        recent.values(),
+        key=lambda r: (
+            r["versions"][0]["created"] and datetime.strptime(r["versions"][0]["created"], "%a, %d %b %Y %H:%M:%S %Z"),
+            r["id"],
+        ),
+        reverse=True,
+    )[: args.recent]
     newest.sort(key=lambda r: r["id"])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(args.out, "wt", encoding="utf-8", compresslevel=9) as fh:

@@ -59,8 +59,11 @@ def _records(root: Path):  # noqa: ANN202 - yields (id or "", title, abstract, p
         elif path.name.endswith(".json.gz"):
             with gzip.open(path, "rt", encoding="utf-8") as fh:
                 for rec in json.load(fh).values():
-                    yield rec["arxiv_id"], rec["title"], rec.get("ori_summary") or rec.get("summary", ""), _first(
-                        rec["categories"]
+                    yield (
+                        rec["arxiv_id"],
+                        rec["title"],
+                        rec.get("ori_summary") or rec.get("summary", ""),
+                        _first(rec["categories"]),
                     )
         elif path.suffix == ".json":
             for rec in json.loads(path.read_text(encoding="utf-8"))["papers"]:
@@ -90,7 +93,10 @@ def load(root: Path = DEFAULT_ROOT) -> list[Labelled]:
 
 
 def embed(
-    records: list[Labelled], cache: Path = DEFAULT_CACHE, chunk: int = 500, max_seq_length: int = 64,
+    records: list[Labelled],
+    cache: Path = DEFAULT_CACHE,
+    chunk: int = 500,
+    max_seq_length: int = 64,
     only_cached: bool = False,
 ) -> np.ndarray:
     """Embeddings with the shipped encoder (as `paperkg ingest` makes them), cached in chunks (resumable).
@@ -117,8 +123,11 @@ def embed(
             tmp = part.with_suffix(".tmp.npy")
             np.save(tmp, vecs)
             tmp.rename(part)  # atomic: a killed run leaves no half chunk
-            print(f"embedded {start + len(vecs)}/{len(texts)} ({len(vecs) / (time.perf_counter() - t0):.1f}/s)",
-                  file=sys.stderr, flush=True)
+            print(
+                f"embedded {start + len(vecs)}/{len(texts)} ({len(vecs) / (time.perf_counter() - t0):.1f}/s)",
+                file=sys.stderr,
+                flush=True,
+            )
     out = np.full((len(texts), encoder.dim), np.nan, dtype=np.float32)
     for start in starts:
         part = folder / f"{start:07d}.npy"

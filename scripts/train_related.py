@@ -59,8 +59,17 @@ def collect_all(folder: Path, home: Path, candidates: int, steps: int):
         if pk is None:
             continue
         s = collect(
-            catalog, settings, kg, store, lex, [seed], [pk], [],
-            sources=("vector", "lexical", "graph"), candidates=candidates, walk=WalkConfig(steps=steps),
+            catalog,
+            settings,
+            kg,
+            store,
+            lex,
+            [seed],
+            [pk],
+            [],
+            sources=("vector", "lexical", "graph"),
+            candidates=candidates,
+            walk=WalkConfig(steps=steps),
             negative_weight=0.5,
         )
         ids = catalog.paper_titles(s.pks.tolist())
@@ -122,9 +131,12 @@ def main(argv: list[str] | None = None) -> dict:
 
     started = time.perf_counter()
     qrels, rows, kg = collect_all(args.folder, args.home, args.candidates, args.steps)
-    print(f"{len(rows)} seeds, {sum(len(r[4]) for r in rows)} candidates, "
-          f"{sum(int(r[4].sum()) for r in rows)} relevant among them "
-          f"({time.perf_counter() - started:.0f}s)", file=sys.stderr)
+    print(
+        f"{len(rows)} seeds, {sum(len(r[4]) for r in rows)} candidates, "
+        f"{sum(int(r[4].sum()) for r in rows)} relevant among them "
+        f"({time.perf_counter() - started:.0f}s)",
+        file=sys.stderr,
+    )
     default = tuple(args.default_features.split(",")) if args.default_features else FEATURES
     specs = {"default": default, "text": TEXT_FEATURES, "graph": GRAPH_FEATURES}
     report: dict = {"single": {}, "oof": {}}
@@ -134,8 +146,11 @@ def main(argv: list[str] | None = None) -> dict:
         report["oof"][name] = metrics_of(qrels, rows, oof(rows, feats, args.c, args.folds))
     for section in ("single", "oof"):
         for name, m in report[section].items():
-            print(f"{section:6s} {name:10s} nDCG@10 {m['ndcg@10']:.4f}  R@100 {m['recall@100']:.4f}  "
-                  f"MRR@10 {m['mrr@10']:.4f}", file=sys.stderr)
+            print(
+                f"{section:6s} {name:10s} nDCG@10 {m['ndcg@10']:.4f}  R@100 {m['recall@100']:.4f}  "
+                f"MRR@10 {m['mrr@10']:.4f}",
+                file=sys.stderr,
+            )
     models = {}
     for name, feats in specs.items():
         x, y, _g = stack(rows, feats)

@@ -36,8 +36,14 @@ def main() -> None:
         pk_to_id = {pk: p.id for pk, _h, p in papers}
         # BM25 variants: parameters and a title boost (extra copies of the title), built in memory
         lexical_variants = {}
-        for k1, b, title_repeat in [(1.2, 0.75, 0), (1.2, 0.75, 1), (1.5, 0.75, 0), (0.9, 0.4, 0),
-                                    (0.9, 0.4, 1), (1.2, 0.9, 1)]:
+        for k1, b, title_repeat in [
+            (1.2, 0.75, 0),
+            (1.2, 0.75, 1),
+            (1.5, 0.75, 0),
+            (0.9, 0.4, 0),
+            (0.9, 0.4, 1),
+            (1.2, 0.9, 1),
+        ]:
             lexical_variants[(k1, b, title_repeat)] = LexicalIndex.build(
                 [(pk, document_text(p.title, p.abstract, title_repeat)) for pk, _h, p in papers], k1=k1, b=b
             )

@@ -22,9 +22,7 @@ RUN = {"config", "stats", "quarantine", "show", "search", "similar", "related", 
 SHELL_SEPARATORS = {"&&", "||", ";", "|"}
 ARXIV_ID = re.compile(r"\b\d{4}\.\d{4,5}\b")
 # typer 0.29 vendors its own click: its usage errors are not click's classes
-CLICK_ERRORS = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException") or (
-    click.ClickException,
-)
+CLICK_ERRORS = tuple(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException") or (click.ClickException,)
 PLACEHOLDER = re.compile(r"^[A-Z][A-Z0-9_]*(\.\.\.)?$")  # ID, PATH..., QUERY: a synopsis, not a real value
 
 
@@ -232,9 +230,9 @@ def test_listing_tables_wrap_titles_with_a_header(tiny_home: Path) -> None:
     runner = CliRunner()
     found = runner.invoke(app, ["search", "quantum", "--home", str(tiny_home), "-k", "5"], env={"COLUMNS": "60"})
     assert found.exit_code == 0, found.output
-    first = json.loads(
-        runner.invoke(app, ["search", "quantum", "--home", str(tiny_home), "-k", "5", "--json"]).output
-    )["results"][0]
+    first = json.loads(runner.invoke(app, ["search", "quantum", "--home", str(tiny_home), "-k", "5", "--json"]).output)[
+        "results"
+    ][0]
     words = " ".join(found.output.split())
     assert "# id" in words and "cosine" in words
     for word in first["title"].split()[:12]:  # wrapped over lines, never cut

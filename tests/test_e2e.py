@@ -28,8 +28,16 @@ def test_cli_end_to_end(tmp_path: Path, sample_lines: list[bytes]) -> None:
     assert _json(again.output)["index"]["embedded"] == 0
 
     found = runner.invoke(
-        app, ["search", "multi-view diffusion outpainting for sparse-view 3D reconstruction", "--home", home,
-              "-k", "3", "--json"]
+        app,
+        [
+            "search",
+            "multi-view diffusion outpainting for sparse-view 3D reconstruction",
+            "--home",
+            home,
+            "-k",
+            "3",
+            "--json",
+        ],
     )
     assert found.exit_code == 0, found.output
     hits = _json(found.output)["results"]

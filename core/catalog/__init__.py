@@ -19,16 +19,29 @@ from paperkg.catalog.trends import TrendsMixin
 
 
 class Catalog(
-    PapersMixin, QuarantineMixin, IndexStateMixin, EntitiesMixin, CitationsMixin, AnnotationsMixin,
-    CollectionsMixin, TrendsMixin, DuplicatesMixin, TopicsMixin, StageFailuresMixin, Store,
+    PapersMixin,
+    QuarantineMixin,
+    IndexStateMixin,
+    EntitiesMixin,
+    CitationsMixin,
+    AnnotationsMixin,
+    CollectionsMixin,
+    TrendsMixin,
+    DuplicatesMixin,
+    TopicsMixin,
+    StageFailuresMixin,
+    Store,
 ):
     """The only code that runs SQL. Stages read and write papers through these methods."""
 
     def stats(self) -> dict[str, int]:
         return {
-            "papers": self.count_papers(), "quarantined": self.count_quarantined(),
-            "entities": self.count_entities(), "citations": self.count_citations(),
-            "mentions": self.count_mentions(), "relations": self.count_relations(),
+            "papers": self.count_papers(),
+            "quarantined": self.count_quarantined(),
+            "entities": self.count_entities(),
+            "citations": self.count_citations(),
+            "mentions": self.count_mentions(),
+            "relations": self.count_relations(),
             **self.count_failures(),
         }
 

@@ -81,14 +81,11 @@ class AnnotationsMixin:
         pks = []
         for m in mentions:
             cur = self.conn.execute(
-                "INSERT INTO mentions (paper_pk, start, end, text, type, score, sentence) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO mentions (paper_pk, start, end, text, type, score, sentence) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (paper_pk, int(m.start), int(m.end), m.text, m.type, float(m.score), int(m.sentence)),
             )
             pks.append(int(cur.lastrowid))
-        rows = [
-            (paper_pk, pks[r.head], pks[r.tail], r.type, float(r.score), int(r.sentence)) for r in relations
-        ]
+        rows = [(paper_pk, pks[r.head], pks[r.tail], r.type, float(r.score), int(r.sentence)) for r in relations]
         self.conn.executemany(
             "INSERT INTO relations (paper_pk, head_mention, tail_mention, type, score, sentence) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -124,9 +121,7 @@ class AnnotationsMixin:
 
     def tag_state_of(self, paper_pk: int) -> tuple[str, str] | None:
         """(content_hash, model) of the tagged version of a paper, or None if it was never tagged."""
-        row = self.conn.execute(
-            "SELECT content_hash, model FROM tag_state WHERE paper_pk = ?", (paper_pk,)
-        ).fetchone()
+        row = self.conn.execute("SELECT content_hash, model FROM tag_state WHERE paper_pk = ?", (paper_pk,)).fetchone()
         return (row[0], row[1]) if row else None
 
     def forget_tags(self, pks: Iterable[int] | None = None) -> None:

@@ -86,9 +86,7 @@ def match_forward(conn: sqlite3.Connection, where: str, args: Sequence[object] =
     for pk, citing, arxiv_id, doi, title, key, year in rows:
         if key is None:  # stored before match keys existed
             key = compact_key(title)
-            conn.execute(
-                "UPDATE citations SET title_key = ?, title_rkey = ? WHERE pk = ?", (key, key[::-1], pk)
-            )
+            conn.execute("UPDATE citations SET title_key = ?, title_rkey = ? WHERE pk = ?", (key, key[::-1], pk))
         hit = _find_paper(conn, int(citing), arxiv_id, doi, key, year)
         if hit is not None:
             updates.append((hit[0], hit[1], pk))
@@ -179,9 +177,7 @@ def match_reverse(conn: sqlite3.Connection, paper_pks: Iterable[int]) -> Counter
 
             hits = [c for c, k, y in rows if k and _close(key, k) and fuzz.ratio(key, k) >= TITLE_FUZZY_MIN]
             for citation in hits:
-                conn.execute(
-                    "UPDATE citations SET cited_pk = ?, match = 'title' WHERE pk = ?", (pk, citation)
-                )
+                conn.execute("UPDATE citations SET cited_pk = ?, match = 'title' WHERE pk = ?", (pk, citation))
             counts["title"] += len(hits)
     counts["title"] += counts.pop("fuzzy", 0)
     return counts

@@ -137,9 +137,7 @@ class CitationsMixin:
                     (ref.get("doi") or None) and str(ref["doi"]).lower(),
                     ref.get("title"),
                     json.dumps(list(ref.get("authors") or []), ensure_ascii=False),
-                    int(year)
-                    if isinstance(year, int) or (isinstance(year, str) and year.isdigit())
-                    else None,
+                    int(year) if isinstance(year, int) or (isinstance(year, str) and year.isdigit()) else None,
                     external_key(ref),
                     key,
                     key[::-1],

@@ -10,11 +10,22 @@ from paperkg.catalog.store import now
 
 # Rows that describe the dropped paper itself (rebuilt or meaningless for the kept one): deleted with it.
 _OWN_ROWS = {
-    "paper_authors", "paper_categories", "index_state", "tag_state", "paper_match_keys", "predicted_categories",
+    "paper_authors",
+    "paper_categories",
+    "index_state",
+    "tag_state",
+    "paper_match_keys",
+    "predicted_categories",
 }
 # Tables merge_papers moves by hand (partly), before the generic pass.
 _HANDLED = {
-    "papers", "citations", "passages", "mentions", "mention_entities", "relations", "paper_aliases",
+    "papers",
+    "citations",
+    "passages",
+    "mentions",
+    "mention_entities",
+    "relations",
+    "paper_aliases",
     "collection_papers",
 }
 

@@ -139,9 +139,7 @@ class EntitiesMixin:
 
     def merge_entity(self, source_pk: int, target_pk: int) -> None:
         """Fold one entity into another (an acronym into its long form)."""
-        self.conn.execute(
-            "UPDATE mention_entities SET entity_pk = ? WHERE entity_pk = ?", (target_pk, source_pk)
-        )
+        self.conn.execute("UPDATE mention_entities SET entity_pk = ? WHERE entity_pk = ?", (target_pk, source_pk))
         self.conn.execute("DELETE FROM entities WHERE pk = ?", (source_pk,))
 
     def add_acronyms(self, definitions: Iterable[tuple[str, str]]) -> None:
@@ -211,14 +209,11 @@ class EntitiesMixin:
                 )
                 alias_rows += [(a.casefold(), pk) for a in aliases]
             self.conn.executemany(
-                "UPDATE entities SET name = ?, type = ?, aliases = ?, mention_count = ?, paper_count = ? "
-                "WHERE pk = ?",
+                "UPDATE entities SET name = ?, type = ?, aliases = ?, mention_count = ?, paper_count = ? WHERE pk = ?",
                 rows,
             )
             self.conn.execute(f"DELETE FROM entity_aliases WHERE entity_pk IN ({marks})", chunk)
-            self.conn.executemany(
-                "INSERT OR IGNORE INTO entity_aliases (alias, entity_pk) VALUES (?, ?)", alias_rows
-            )
+            self.conn.executemany("INSERT OR IGNORE INTO entity_aliases (alias, entity_pk) VALUES (?, ?)", alias_rows)
         return deleted
 
     def orphan_entities(self) -> list[int]:
@@ -310,9 +305,7 @@ class EntitiesMixin:
             yield int(pk), pid, title, year, json.loads(cats)
 
     def authorships(self) -> Iterator[tuple[int, str]]:
-        for pk, name in self.conn.execute(
-            "SELECT paper_pk, name FROM paper_authors ORDER BY paper_pk, position"
-        ):
+        for pk, name in self.conn.execute("SELECT paper_pk, name FROM paper_authors ORDER BY paper_pk, position"):
             yield int(pk), name
 
     def citation_edges(self) -> Iterator[tuple[int, int | None, str | None]]:
@@ -328,9 +321,7 @@ class EntitiesMixin:
         out: dict[int, tuple[str, str]] = {}
         for chunk in _chunks(list(pks)):
             marks = ", ".join("?" * len(chunk))
-            for pk, pid, title in self.conn.execute(
-                f"SELECT pk, id, title FROM papers WHERE pk IN ({marks})", chunk
-            ):
+            for pk, pid, title in self.conn.execute(f"SELECT pk, id, title FROM papers WHERE pk IN ({marks})", chunk):
                 out[int(pk)] = (pid, title)
         return out
 
@@ -352,11 +343,9 @@ class EntitiesMixin:
             "authors": "SELECT COUNT(*) FROM paper_authors",
             "links": "SELECT COUNT(*) || ':' || COALESCE(MAX(mention_pk), 0) || ':' || TOTAL(entity_pk) "
             "FROM mention_entities",
-            "entities": "SELECT COUNT(*) || ':' || TOTAL(mention_count) || ':' || COALESCE(MAX(pk), 0) "
-            "FROM entities",
+            "entities": "SELECT COUNT(*) || ':' || TOTAL(mention_count) || ':' || COALESCE(MAX(pk), 0) FROM entities",
             "relations": "SELECT COUNT(*) || ':' || COALESCE(MAX(pk), 0) FROM relations",
-            "citations": "SELECT COUNT(*) || ':' || COALESCE(MAX(pk), 0) || ':' || COUNT(cited_pk) "
-            "FROM citations",
+            "citations": "SELECT COUNT(*) || ':' || COALESCE(MAX(pk), 0) || ':' || COUNT(cited_pk) FROM citations",
         }
         return {name: str(self.conn.execute(sql).fetchone()[0]) for name, sql in q.items()}
 

@@ -47,14 +47,20 @@ class IndexStateMixin:
             )
         ]
         gone = sorted(
-            {int(r[0]) for r in self.conn.execute(
-                "SELECT x.pk FROM _present x LEFT JOIN papers p ON p.pk = x.pk WHERE p.pk IS NULL"
-            )}
-            | {int(r[0]) for r in self.conn.execute(
-                "SELECT s.paper_pk FROM index_state s LEFT JOIN papers p ON p.pk = s.paper_pk "
-                "WHERE s.name = ? AND p.pk IS NULL",
-                (name,),
-            )}
+            {
+                int(r[0])
+                for r in self.conn.execute(
+                    "SELECT x.pk FROM _present x LEFT JOIN papers p ON p.pk = x.pk WHERE p.pk IS NULL"
+                )
+            }
+            | {
+                int(r[0])
+                for r in self.conn.execute(
+                    "SELECT s.paper_pk FROM index_state s LEFT JOIN papers p ON p.pk = s.paper_pk "
+                    "WHERE s.name = ? AND p.pk IS NULL",
+                    (name,),
+                )
+            }
         )
         self.conn.execute("DELETE FROM _present")
         return todo, gone
@@ -105,9 +111,7 @@ class IndexStateMixin:
         if pks is None:
             self.conn.execute("DELETE FROM index_state WHERE name = ?", (name,))
         else:
-            self.conn.executemany(
-                "DELETE FROM index_state WHERE name = ? AND paper_pk = ?", [(name, pk) for pk in pks]
-            )
+            self.conn.executemany("DELETE FROM index_state WHERE name = ? AND paper_pk = ?", [(name, pk) for pk in pks])
 
     def hashes(self, pks: list[int]) -> dict[int, str]:
         out = {}

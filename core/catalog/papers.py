@@ -32,18 +32,40 @@ class UpsertCounts:
 
 def _row_values(p: Paper, digest: str) -> tuple:
     return (
-        p.id, p.title, p.abstract, json.dumps(p.authors, ensure_ascii=False),
-        json.dumps(p.categories), p.submitted, p.updated, p.year, p.doi, p.journal_ref, p.license,
-        p.comments, json.dumps(p.versions), p.latest_version, p.source, digest,
+        p.id,
+        p.title,
+        p.abstract,
+        json.dumps(p.authors, ensure_ascii=False),
+        json.dumps(p.categories),
+        p.submitted,
+        p.updated,
+        p.year,
+        p.doi,
+        p.journal_ref,
+        p.license,
+        p.comments,
+        json.dumps(p.versions),
+        p.latest_version,
+        p.source,
+        digest,
     )
 
 
 def row_to_paper(row: sqlite3.Row) -> Paper:
     return Paper(
-        id=row["id"], title=row["title"], abstract=row["abstract"], authors=json.loads(row["authors"]),
-        categories=json.loads(row["categories"]), submitted=row["submitted"], updated=row["updated"],
-        doi=row["doi"], journal_ref=row["journal_ref"], license=row["license"], comments=row["comments"],
-        versions=json.loads(row["versions"]), source=row["source"],
+        id=row["id"],
+        title=row["title"],
+        abstract=row["abstract"],
+        authors=json.loads(row["authors"]),
+        categories=json.loads(row["categories"]),
+        submitted=row["submitted"],
+        updated=row["updated"],
+        doi=row["doi"],
+        journal_ref=row["journal_ref"],
+        license=row["license"],
+        comments=row["comments"],
+        versions=json.loads(row["versions"]),
+        source=row["source"],
     )
 
 
@@ -61,8 +83,7 @@ class PapersMixin:
             ).fetchone()
             if row is None:
                 cur = self.conn.execute(
-                    f"INSERT INTO papers ({_COLUMNS}, first_seen, last_changed) "
-                    f"VALUES ({', '.join('?' * 16)}, ?, ?)",
+                    f"INSERT INTO papers ({_COLUMNS}, first_seen, last_changed) VALUES ({', '.join('?' * 16)}, ?, ?)",
                     (*_row_values(p, digest), stamp, stamp),
                 )
                 pk = int(cur.lastrowid)
@@ -120,9 +141,7 @@ class PapersMixin:
         """(pk, content_hash, paper) for every paper, in pk order, streaming in pages."""
         last = 0
         while True:
-            rows = self.conn.execute(
-                "SELECT * FROM papers WHERE pk > ? ORDER BY pk LIMIT ?", (last, batch)
-            ).fetchall()
+            rows = self.conn.execute("SELECT * FROM papers WHERE pk > ? ORDER BY pk LIMIT ?", (last, batch)).fetchall()
             if not rows:
                 return
             for row in rows:

@@ -40,9 +40,7 @@ class TopicsMixin:
             )
         return [(int(r[0]), r[1]) for r in self.conn.execute(sql + " ORDER BY p.pk")]
 
-    def store_predictions(
-        self, rows: Iterable[tuple[int, str, list[tuple[str, float]]]], model: str
-    ) -> int:
+    def store_predictions(self, rows: Iterable[tuple[int, str, list[tuple[str, float]]]], model: str) -> int:
         """Replace the predictions of each (pk, content_hash, [(category, confidence), ...best first])."""
         n = 0
         with self.transaction():  # type: ignore[attr-defined]

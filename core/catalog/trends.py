@@ -103,9 +103,7 @@ class TrendsMixin:
         rows = self.conn.execute(sql + " GROUP BY me.entity_pk", args)
         return {int(r[0]): int(r[1]) for r in rows}
 
-    def cooccurrences(
-        self, entity_pk: int, *, category: str | None = None, predicted: bool = False
-    ) -> dict[int, int]:
+    def cooccurrences(self, entity_pk: int, *, category: str | None = None, predicted: bool = False) -> dict[int, int]:
         """Other entities and the number of papers they share with `entity_pk`."""
         cond, args = category_filter(category, predicted)
         rows = self.conn.execute(

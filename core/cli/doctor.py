@@ -14,8 +14,9 @@ err_console = Console(stderr=True)
 
 
 def doctor_cmd(
-    home: Annotated[Path | None, typer.Option("--home", help="data home (default: $PAPERKG_HOME or ~/.paperkg)")]
-    = None,
+    home: Annotated[
+        Path | None, typer.Option("--home", help="data home (default: $PAPERKG_HOME or ~/.paperkg)")
+    ] = None,
     repair: Annotated[bool, typer.Option("--repair", help="bring every index and the graph to the catalog")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
@@ -55,8 +56,9 @@ def doctor_cmd(
 
 
 def failed_cmd(
-    home: Annotated[Path | None, typer.Option("--home", help="data home (default: $PAPERKG_HOME or ~/.paperkg)")]
-    = None,
+    home: Annotated[
+        Path | None, typer.Option("--home", help="data home (default: $PAPERKG_HOME or ~/.paperkg)")
+    ] = None,
     stage: Annotated[str | None, typer.Option("--stage", help="tagger or dense (default: both)")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1)] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
@@ -70,8 +72,13 @@ def failed_cmd(
     with catalog_for(settings) as catalog:
         rows = catalog.stage_failures(stage, limit)
     if as_json:
-        typer.echo(json.dumps([{"id": r.paper_id, "stage": r.stage, "reason": r.reason, "failed_at": r.failed_at}
-                               for r in rows], indent=2, ensure_ascii=False))
+        typer.echo(
+            json.dumps(
+                [{"id": r.paper_id, "stage": r.stage, "reason": r.reason, "failed_at": r.failed_at} for r in rows],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
     if not rows:
         console.print("no failed papers")

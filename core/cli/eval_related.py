@@ -27,8 +27,11 @@ def eval_related_cmd(
     split: Annotated[str, typer.Option("--split", help="qrels file name in qrels/")] = "test",
     ablation: Annotated[
         bool,
-        typer.Option("--ablation", help="also: the learned ranking without graph signals (text), the previous "
-                     "fixed fusion (convex) and plain RRF(k=60) of vector and lexical (rrf)"),
+        typer.Option(
+            "--ablation",
+            help="also: the learned ranking without graph signals (text), the previous "
+            "fixed fusion (convex) and plain RRF(k=60) of vector and lexical (rrf)",
+        ),
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object instead of a table")] = False,
 ) -> None:

@@ -65,12 +65,8 @@ def sync_cmd(
     password_env: Annotated[
         str, typer.Option("--password-env", help="environment variable holding the password")
     ] = "NEO4J_PASSWORD",
-    database: Annotated[
-        str | None, typer.Option("--database", help="database (FalkorDB: graph name)")
-    ] = None,
-    dialect: Annotated[
-        str | None, typer.Option("--dialect", help="neo4j or falkordb (default: detect)")
-    ] = None,
+    database: Annotated[str | None, typer.Option("--database", help="database (FalkorDB: graph name)")] = None,
+    dialect: Annotated[str | None, typer.Option("--dialect", help="neo4j or falkordb (default: detect)")] = None,
     full: Annotated[bool, typer.Option("--full", help="forget the sync state and push everything")] = False,
     home: HomeOpt = None,
     json_out: JsonOpt = False,
@@ -139,10 +135,7 @@ def export_cmd(
         fail(f"unknown format {format!r}; supported: neo4j-admin")
     _settings, catalog = _open(home)
     report = export_neo4j_admin(catalog, out)
-    typer.echo(
-        f"wrote {report.nodes} nodes and {report.relationships} relationships to {out} "
-        f"in {report.seconds:.1f}s"
-    )
+    typer.echo(f"wrote {report.nodes} nodes and {report.relationships} relationships to {out} in {report.seconds:.1f}s")
     typer.echo(f"import with:\n  cd {out} && {report.import_command()}")
 
 

@@ -24,8 +24,9 @@ PredictedOpt = Annotated[
     bool, typer.Option("--predicted", help="--category also matches predicted categories (paperkg topics predict)")
 ]
 
-topics_app = typer.Typer(help="Predicted arXiv categories for papers that have none (PDFs, BEIR corpora).",
-                         no_args_is_help=True)
+topics_app = typer.Typer(
+    help="Predicted arXiv categories for papers that have none (PDFs, BEIR corpora).", no_args_is_help=True
+)
 
 
 def _json(data: object) -> None:
@@ -42,14 +43,24 @@ def trends_cmd(
     by: Annotated[str, typer.Option("--by", help="month or year")] = "year",
     since: Annotated[str | None, typer.Option("--since", help="first period shown (2024 or 2024-06)")] = None,
     rising: Annotated[bool, typer.Option("--rising", help="entities whose share of papers grew most")] = False,
-    window: Annotated[int | None, typer.Option("--window", min=1, help="--rising: periods per window "
-                                               "(default 3 months or 1 year): the latest vs the one before")] = None,
-    min_papers: Annotated[int, typer.Option("--min-papers", min=1, help="--rising: papers needed in the "
-                                            "recent window")] = 3,
-    associations: Annotated[str | None, typer.Option("--associations", help="entities co-occurring with this "
-                                                     "one more than chance (PMI, lift)")] = None,
-    min_support: Annotated[int, typer.Option("--min-support", min=1, help="--associations: papers needed "
-                                             "together")] = 3,
+    window: Annotated[
+        int | None,
+        typer.Option(
+            "--window",
+            min=1,
+            help="--rising: periods per window (default 3 months or 1 year): the latest vs the one before",
+        ),
+    ] = None,
+    min_papers: Annotated[
+        int, typer.Option("--min-papers", min=1, help="--rising: papers needed in the recent window")
+    ] = 3,
+    associations: Annotated[
+        str | None,
+        typer.Option("--associations", help="entities co-occurring with this one more than chance (PMI, lift)"),
+    ] = None,
+    min_support: Annotated[
+        int, typer.Option("--min-support", min=1, help="--associations: papers needed together")
+    ] = 3,
     limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 20,
     category: CategoryOpt = None,
     predicted: PredictedOpt = False,
@@ -71,17 +82,31 @@ def trends_cmd(
         with open_catalog(settings.catalog_path) as catalog:
             if rising:
                 report = trends.rising_entities(
-                    catalog, by=by, window=window, category=category, predicted=predicted,  # type: ignore[arg-type]
-                    min_papers=min_papers, limit=limit,
+                    catalog,
+                    by=by,
+                    window=window,
+                    category=category,
+                    predicted=predicted,  # type: ignore[arg-type]
+                    min_papers=min_papers,
+                    limit=limit,
                 )
             elif associations:
                 report = trends.associations(
-                    catalog, associations, category=category, predicted=predicted, min_support=min_support,
+                    catalog,
+                    associations,
+                    category=category,
+                    predicted=predicted,
+                    min_support=min_support,
                     limit=limit,
                 )
             else:
                 report = trends.entity_trends(
-                    catalog, entities or [], by=by, category=category, predicted=predicted, since=since,  # type: ignore[arg-type]
+                    catalog,
+                    entities or [],
+                    by=by,
+                    category=category,
+                    predicted=predicted,
+                    since=since,  # type: ignore[arg-type]
                 )
         if plot is not None:
             if not isinstance(report, trends.TrendReport):
@@ -108,8 +133,7 @@ def _print_trends(report) -> None:  # noqa: ANN001
     table.add_column("period")
     table.add_column("papers", justify="right")
     for s in report.series:
-        table.add_column(f"{s.entity.name} ({s.query})" if s.query != s.entity.name else s.entity.name,
-                         justify="right")
+        table.add_column(f"{s.entity.name} ({s.query})" if s.query != s.entity.name else s.entity.name, justify="right")
     for i, period in enumerate(report.periods):
         if report.papers[i] == 0:
             continue  # empty periods stay in --json and the chart; the table shows periods with papers
@@ -127,8 +151,16 @@ def _print_rising(report) -> None:  # noqa: ANN001
     for col in ("entity", "type", "recent", "before", "share now", "share before", "growth (pts)", "z"):
         table.add_column(col, justify="left" if col in ("entity", "type") else "right")
     for r in report.results:
-        table.add_row(r.entity.name, r.entity.type, str(r.recent), str(r.before), f"{100 * r.recent_share:.1f}%",
-                      f"{100 * r.before_share:.1f}%", f"{r.growth:+.1f}", f"{r.z:.1f}")
+        table.add_row(
+            r.entity.name,
+            r.entity.type,
+            str(r.recent),
+            str(r.before),
+            f"{100 * r.recent_share:.1f}%",
+            f"{100 * r.before_share:.1f}%",
+            f"{r.growth:+.1f}",
+            f"{r.z:.1f}",
+        )
     console.print(table)
 
 
@@ -141,8 +173,15 @@ def _print_associations(report) -> None:  # noqa: ANN001
     for col in ("entity", "type", "together", "papers", "PMI", "NPMI", "lift"):
         table.add_column(col, justify="left" if col in ("entity", "type") else "right")
     for a in report.results:
-        table.add_row(a.entity.name, a.entity.type, str(a.together), str(a.papers), f"{a.pmi:.2f}", f"{a.npmi:.2f}",
-                      f"{a.lift:.2f}")
+        table.add_row(
+            a.entity.name,
+            a.entity.type,
+            str(a.together),
+            str(a.papers),
+            f"{a.pmi:.2f}",
+            f"{a.npmi:.2f}",
+            f"{a.lift:.2f}",
+        )
     console.print(table)
 
 
@@ -202,8 +241,9 @@ def topics_predict_cmd(
     if as_json:
         _json(report.as_dict())
     elif report.predicted:
-        console.print(f"predicted categories for {report.predicted} paper(s) with {report.model} "
-                      f"({report.categories} categories)")
+        console.print(
+            f"predicted categories for {report.predicted} paper(s) with {report.model} ({report.categories} categories)"
+        )
     else:
         console.print("nothing to do: every paper without categories has a current prediction")
 
@@ -226,9 +266,16 @@ def topics_show_cmd(
                 _fail(PaperNotFound.unknown(pid))
             paper = catalog.papers_by_pk([pk])[pk]
             preds = catalog.predictions_of([pk]).get(pk, [])
-            out.append({"id": paper.id, "categories": paper.categories, "predicted": [
-                {"category": p.category, "confidence": p.confidence, "rank": p.rank, "model": p.model} for p in preds
-            ]})
+            out.append(
+                {
+                    "id": paper.id,
+                    "categories": paper.categories,
+                    "predicted": [
+                        {"category": p.category, "confidence": p.confidence, "rank": p.rank, "model": p.model}
+                        for p in preds
+                    ],
+                }
+            )
     if as_json:
         _json(out if len(out) > 1 else out[0])
         return

@@ -70,8 +70,13 @@ def config_cmd(home: HomeOpt = None) -> None:
 @app.command("ingest")
 def ingest_cmd(
     # exists=True: a mistyped path stops the run before anything is done (exit 2), not after a summary
-    paths: Annotated[list[Path], typer.Argument(exists=True, help="files or folders: Kaggle JSON lines (.gz ok), "
-                                                "OAI-PMH XML, arXiv API JSON, BEIR corpus.jsonl, PDFs")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            exists=True,
+            help="files or folders: Kaggle JSON lines (.gz ok), OAI-PMH XML, arXiv API JSON, BEIR corpus.jsonl, PDFs",
+        ),
+    ],
     home: HomeOpt = None,
     no_tagger: Annotated[bool, typer.Option("--no-tagger", help="skip entity/relation tagging")] = False,
     no_index: Annotated[bool, typer.Option("--no-index", help="skip the dense and BM25 indexes")] = False,
@@ -158,8 +163,13 @@ def search_cmd(
     ] = None,
     category: Annotated[str | None, typer.Option("--category", help="e.g. cs.CL, or cs for all cs.*")] = None,
     since: Annotated[int | None, typer.Option("--since", help="only papers from this year on")] = None,
-    predicted: Annotated[bool, typer.Option("--predicted", help="--category also matches papers without "
-                                            "categories by their predicted one (paperkg topics predict)")] = False,
+    predicted: Annotated[
+        bool,
+        typer.Option(
+            "--predicted",
+            help="--category also matches papers without categories by their predicted one (paperkg topics predict)",
+        ),
+    ] = False,
     home: HomeOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -175,7 +185,12 @@ def search_cmd(
     settings = settings_for(home, fusion=fusion)
     with catalog_for(settings) as catalog:
         hits = Searcher(settings, catalog).search(
-            query, k=k, mode=mode, category=category, since=since, predicted=predicted  # type: ignore[arg-type]
+            query,
+            k=k,
+            mode=mode,
+            category=category,
+            since=since,
+            predicted=predicted,  # type: ignore[arg-type]
         )
     if as_json:
         print_json({"query": query, "mode": mode, "results": [h.to_dict() for h in hits]})
@@ -316,8 +331,13 @@ def serve_cmd(
 
     os.environ[HEADER_TIMEOUT_ENV] = str(settings.http_header_timeout)  # read by each worker's protocol
     uvicorn.run(
-        "paperkg.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-        http=GuardedH11Protocol, timeout_keep_alive=settings.http_keep_alive,
+        "paperkg.api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        http=GuardedH11Protocol,
+        timeout_keep_alive=settings.http_keep_alive,
         h11_max_incomplete_event_size=settings.http_max_head_bytes,
     )
 
@@ -343,7 +363,8 @@ def print_hits(hits: list, caption: str, *, mode: str, fusion: str = "convex") -
         console.print(
             f"fused: {how}, compare it within one query only; cosine (dense) and bm25 are the raw scores "
             "(#rank in each list), comparable across queries",
-            style="dim", highlight=False,
+            style="dim",
+            highlight=False,
         )
 
 
@@ -354,6 +375,7 @@ def _raw(score: float | None, rank: int | None) -> str:
 def run() -> None:
     """Console entry (errors are printed and mapped to exit codes by PaperkgGroup)."""
     app()
+
 
 from paperkg.cli import tagger as tagger_cli  # noqa: E402  (mounted last: verbs import torch lazily)
 

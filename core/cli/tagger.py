@@ -24,9 +24,7 @@ ModelOpt = Annotated[
 @app.command("train")
 def train_cmd(
     data: Annotated[Path | None, typer.Option("--data", help="folder with train.json and dev.json")] = None,
-    out: Annotated[
-        Path | None, typer.Option("--out", help="artifact folder (default: shipped weights)")
-    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="artifact folder (default: shipped weights)")] = None,
     seed: Annotated[int, typer.Option("--seed")] = 13,
     epochs: Annotated[int | None, typer.Option("--epochs", min=1)] = None,
     threads: Annotated[int, typer.Option("--threads", min=1)] = 2,
@@ -70,9 +68,7 @@ def eval_cmd(
         table.add_column(col, justify="right" if col else "left")
     for key, name in (("ner", "Entities"), ("rel", "Rel"), ("rel_strict", "Rel+")):
         c = result[f"{key}_counts"]
-        table.add_row(
-            name, *(f"{result[f'{key}_{m}']:.4f}" for m in ("p", "r", "f1")), str(c["gold"]), str(c["pred"])
-        )
+        table.add_row(name, *(f"{result[f'{key}_{m}']:.4f}" for m in ("p", "r", "f1")), str(c["gold"]), str(c["pred"]))
     console.print(table)
     for key, name in (("ner", "Entity types"), ("rel_strict", "Relation types (Rel+)")):
         per = styled_table(name)

@@ -82,9 +82,7 @@ def save_artifact(
         **config,
     }
     atomic_write(out_dir / WEIGHTS, lambda p: save_file(tensors, str(p), metadata={"format": FORMAT}))
-    atomic_write(
-        out_dir / CONFIG, lambda p: p.write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8")
-    )
+    atomic_write(out_dir / CONFIG, lambda p: p.write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8"))
 
 
 def atomic_write(target: Path, write) -> None:

@@ -93,9 +93,7 @@ class PairBatch:
     where: list[tuple[int, int, int, int]]  # (doc, sentence, head index, tail index) into the entity lists
 
 
-def build_pairs(
-    feats: list[Features], offsets: list[int], entities: list[list[list[tuple[int, int]]]]
-) -> PairBatch:
+def build_pairs(feats: list[Features], offsets: list[int], entities: list[list[list[tuple[int, int]]]]) -> PairBatch:
     """Every ordered pair of distinct entities in a sentence; `entities[d][s]` holds local (start, end)."""
     cols: dict[str, list[int]] = {k: [] for k in ("hs", "he", "hw", "ts", "te", "tw", "lo", "hi")}
     where = []
@@ -109,9 +107,7 @@ def build_pairs(
                     hs, he = off + f.first[a + h0], off + f.last[a + h1]
                     ts, te = off + f.first[a + t0], off + f.last[a + t1]
                     lo, hi = (he + 1, ts) if he < ts else (te + 1, hs)
-                    for k, v in zip(
-                        cols, (hs, he, h1 - h0 + 1, ts, te, t1 - t0 + 1, lo, max(lo, hi)), strict=True
-                    ):
+                    for k, v in zip(cols, (hs, he, h1 - h0 + 1, ts, te, t1 - t0 + 1, lo, max(lo, hi)), strict=True):
                         cols[k].append(v)
                     where.append((d, s, hi_, ti))
 

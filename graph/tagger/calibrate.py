@@ -25,9 +25,7 @@ def tune_biases(tagger: Tagger, docs: list[Document], *, batch_size: int = 16) -
     encoded = [tagger.encode_batch(b) for b in batches]
 
     def run(ner_bias: float, rel_bias: float) -> dict:
-        preds = [
-            p for b, e in zip(batches, encoded, strict=True) for p in tagger.decode(b, e, ner_bias, rel_bias)
-        ]
+        preds = [p for b, e in zip(batches, encoded, strict=True) for p in tagger.decode(b, e, ner_bias, rel_bias)]
         return score_documents(docs, preds).summary()
 
     ner_bias = max(GRID, key=lambda v: (run(v, 0.0)["ner_f1"], -v))

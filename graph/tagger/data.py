@@ -59,8 +59,7 @@ def parse_document(record: dict) -> Document:
     for i, words in enumerate(sentences_raw):
         ents = [(int(s) - offset, int(e) - offset, str(t)) for s, e, t in ner[i]]
         rel = [
-            (int(a) - offset, int(b) - offset, int(c) - offset, int(d) - offset, str(t))
-            for a, b, c, d, t in rels[i]
+            (int(a) - offset, int(b) - offset, int(c) - offset, int(d) - offset, str(t)) for a, b, c, d, t in rels[i]
         ]
         sentences.append(Sentence([normalize_word(w) for w in words], ents, rel))
         offset += len(words)

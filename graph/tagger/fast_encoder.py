@@ -116,19 +116,32 @@ def _export_quantize(encoder: torch.nn.Module, work: Path) -> None:
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer notes about shape-dependent Python branches in transformers
         torch.onnx.export(
-            Hidden(eager), dummy, str(work / "fp32.onnx"), input_names=names,
-            output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17, dynamo=False,
+            Hidden(eager),
+            dummy,
+            str(work / "fp32.onnx"),
+            input_names=names,
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
         )
     cfg = encoder.config
     fused = optimizer.optimize_model(
-        str(work / "fp32.onnx"), model_type="bert", num_heads=cfg.num_attention_heads,
-        hidden_size=cfg.hidden_size, opt_level=1,
+        str(work / "fp32.onnx"),
+        model_type="bert",
+        num_heads=cfg.num_attention_heads,
+        hidden_size=cfg.hidden_size,
+        opt_level=1,
     )
     fused.save_model_to_file(str(work / "fused.onnx"))
     ffn_out = [n.name for n in fused.model.graph.node if _is_ffn_output(n.name)]
     quantize_dynamic(
-        str(work / "fused.onnx"), str(work / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
-        op_types_to_quantize=list(QUANTIZED_OPS), nodes_to_exclude=ffn_out,
+        str(work / "fused.onnx"),
+        str(work / "model.onnx"),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        op_types_to_quantize=list(QUANTIZED_OPS),
+        nodes_to_exclude=ffn_out,
         extra_options={"DefaultTensorType": 1},  # FLOAT, for outputs of fused ops shape inference cannot type
     )
     for name in ("fp32.onnx", "fused.onnx"):

@@ -63,12 +63,17 @@ def compare(exact: Tagger, fast: Tagger, docs: list[Document]) -> GateResult:
     ref = score_documents(docs, exact.predict_sentences(words)).summary()
     got = score_documents(docs, fast.predict_sentences(words)).summary()
     host = cpu_info()
-    passed = (
-        got["ner_f1"] >= ref["ner_f1"] - NER_TOLERANCE and got["rel_f1"] >= ref["rel_f1"] - REL_TOLERANCE
-    )
+    passed = got["ner_f1"] >= ref["ner_f1"] - NER_TOLERANCE and got["rel_f1"] >= ref["rel_f1"] - REL_TOLERANCE
     return GateResult(
-        passed, round(ref["ner_f1"], 4), round(got["ner_f1"], 4), round(ref["rel_f1"], 4),
-        round(got["rel_f1"], 4), len(docs), round(time.perf_counter() - started, 2), host.signature, host.model,
+        passed,
+        round(ref["ner_f1"], 4),
+        round(got["ner_f1"], 4),
+        round(ref["rel_f1"], 4),
+        round(got["rel_f1"], 4),
+        len(docs),
+        round(time.perf_counter() - started, 2),
+        host.signature,
+        host.model,
     )
 
 

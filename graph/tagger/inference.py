@@ -164,9 +164,7 @@ class Tagger:
         return {"ner_bias": 0.0, "rel_bias": 0.0, **self.config.get("decoding", {})}
 
     @torch.inference_mode()
-    def predict_sentences(
-        self, docs: list[list[list[str]]], *, batch_size: int = 16
-    ) -> list[list[SentencePrediction]]:
+    def predict_sentences(self, docs: list[list[list[str]]], *, batch_size: int = 16) -> list[list[SentencePrediction]]:
         """Predictions for documents given as sentences of words (sentence-local, inclusive word offsets)."""
         out: list[list[SentencePrediction]] = [[] for _ in docs]
         bias = self.decoding

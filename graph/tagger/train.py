@@ -110,9 +110,7 @@ def _optimizer(model: SpanRelModel, cfg: TrainConfig) -> torch.optim.Optimizer:
         lr = cfg.lr_encoder if name.startswith("encoder.") else cfg.lr_heads
         decay = 0.0 if name.endswith("bias") or "LayerNorm" in name or "norm" in name else cfg.weight_decay
         groups.setdefault((lr, decay), []).append(p)
-    return torch.optim.AdamW(
-        [{"params": ps, "lr": lr, "weight_decay": wd} for (lr, wd), ps in groups.items()]
-    )
+    return torch.optim.AdamW([{"params": ps, "lr": lr, "weight_decay": wd} for (lr, wd), ps in groups.items()])
 
 
 def train(
@@ -138,11 +136,7 @@ def train(
     model = build_model(encoder, cfg.hparams())
     optimizer = _optimizer(model, cfg)
     steps_per_epoch = (len(train_docs) + cfg.batch_docs - 1) // cfg.batch_docs
-    total = (
-        steps_per_epoch * cfg.epochs
-        if cfg.max_steps is None
-        else min(cfg.max_steps, steps_per_epoch * cfg.epochs)
-    )
+    total = steps_per_epoch * cfg.epochs if cfg.max_steps is None else min(cfg.max_steps, steps_per_epoch * cfg.epochs)
     warm = max(1, int(cfg.warmup * total))
     sched = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))

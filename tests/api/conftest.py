@@ -37,9 +37,7 @@ TERMS = [
     (r"graphite|graphene", "Material"),
     (r"benchmarks?|datasets?", "Material"),
 ]
-REL = {
-    ("Method", "Task"): "USED-FOR", ("Material", "Method"): "USED-FOR", ("Metric", "Method"): "EVALUATE-FOR"
-}
+REL = {("Method", "Task"): "USED-FOR", ("Material", "Method"): "USED-FOR", ("Metric", "Method"): "EVALUATE-FOR"}
 
 
 @dataclass
@@ -142,9 +140,23 @@ def live_server(web_home, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     env = {**_env(), "PAPERKG_HOME": str(web_home.home), "PAPERKG_TAGGER": "false", "PAPERKG_API_KEY": WEB_API_KEY}
     with log.open("wb") as fh:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "paperkg.api.app:create_app",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-            stdout=fh, stderr=subprocess.STDOUT, env=env, preexec_fn=_die_with_parent,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "paperkg.api.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=env,
+            preexec_fn=_die_with_parent,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

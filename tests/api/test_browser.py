@@ -16,8 +16,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
 ]
 QUERY = "large language model agents benchmark"
 
@@ -119,7 +124,8 @@ def test_search_open_star_and_recommend(page, tmp_path: Path) -> None:
     assert page.locator("article.result").count() > 2  # the paper itself, then similar and related
     # a paper without a DOI (most of the sample): no DOI line, and no literal "null" anywhere on the page
     no_doi = next(
-        p["id"] for p in (page.request.get(f"/papers/{i}").json() for i in ("0704.0002", "0704.0003", first_id))
+        p["id"]
+        for p in (page.request.get(f"/papers/{i}").json() for i in ("0704.0002", "0704.0003", first_id))
         if not p.get("doi")
     )
     page.goto(f"/#/paper/{no_doi}")

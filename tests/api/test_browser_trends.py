@@ -28,8 +28,10 @@ def test_open_a_trend_chart(page, live_server, tmp_path: Path) -> None:  # noqa:
     expect(canvas).to_have_attribute("data-series", "2")
     assert int(canvas.get_attribute("data-points")) >= 2
     # what the chart draws is what the API counts
-    api = httpx.get(f"{live_server.url}/trends", params={"entity": ["large language models", "reinforcement learning"],
-                                                         "by": "month", "since": "2025-01"}).json()
+    api = httpx.get(
+        f"{live_server.url}/trends",
+        params={"entity": ["large language models", "reinforcement learning"], "by": "month", "since": "2025-01"},
+    ).json()
     assert chart_totals(page) == [s["total"] for s in api["series"]]
     assert all(t > 0 for t in chart_totals(page))
     box = canvas.bounding_box()
@@ -47,8 +49,9 @@ def test_open_a_trend_chart(page, live_server, tmp_path: Path) -> None:  # noqa:
     expect(page.locator("#trend-chart")).to_have_attribute("data-series", "1")
     assert "share=1" in page.url
     # the form kept since=2025-01: per year that is 2025 on
-    yearly = httpx.get(f"{live_server.url}/trends",
-                       params={"entity": "reinforcement learning", "since": "2025-01"}).json()
+    yearly = httpx.get(
+        f"{live_server.url}/trends", params={"entity": "reinforcement learning", "since": "2025-01"}
+    ).json()
     assert yearly["periods"] == ["2025"]
     percent = sum(round(1000 * s) / 10 for s in yearly["series"][0]["shares"])
     assert chart_totals(page)[0] == pytest.approx(percent, abs=0.05) and percent > 0

@@ -39,7 +39,8 @@ def test_unknown_paper_id_is_the_same_error_everywhere(client: TestClient) -> No
     expected = {"error": "PaperNotFound", "detail": "unknown paper id 'nope'"}
     # every GET route on one paper, including routes added later
     paths = sorted(
-        path.replace("{paper_id}", "nope") for path, ops in client.app.openapi()["paths"].items()
+        path.replace("{paper_id}", "nope")
+        for path, ops in client.app.openapi()["paths"].items()
         if path.startswith("/papers/{paper_id}") and "get" in ops
     )
     assert {"/papers/nope", "/papers/nope/similar", "/papers/nope/related", "/papers/nope/citations"} <= set(paths)
@@ -175,8 +176,11 @@ def test_injection_attempts_are_plain_data(client: TestClient) -> None:
     assert client.get("/papers/0704.0001").status_code == 200
     # path traversal never reaches the file system
     for url in [
-        "/papers/../../catalog.sqlite", "/static/../../catalog.sqlite", "/static/%2e%2e/routes_web.py",
-        "/entities/..%2F..%2Fcatalog.sqlite", "/papers/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/papers/../../catalog.sqlite",
+        "/static/../../catalog.sqlite",
+        "/static/%2e%2e/routes_web.py",
+        "/entities/..%2F..%2Fcatalog.sqlite",
+        "/papers/..%2F..%2F..%2Fetc%2Fpasswd",
     ]:
         r = client.get(url)
         assert r.status_code == 404 and "sqlite" not in r.headers["content-type"], url
@@ -220,7 +224,9 @@ def test_write_endpoint_with_key(write_home) -> None:
         assert dense["results"][0]["id"] == "2401.99999"
 
         assert c.post("/papers", json=record(), headers=ok).json() == {
-            "id": "2401.99999", "status": "unchanged", "index": None,
+            "id": "2401.99999",
+            "status": "unchanged",
+            "index": None,
         }
         changed = record(abstract="A new abstract about gravitational lensing.", update_date="2024-02-01")
         assert c.post("/papers", json=changed, headers=ok).json()["status"] == "updated"

@@ -29,6 +29,7 @@ def _env() -> dict[str, str]:
 
     return {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false"}
 
+
 KEY = {"X-API-Key": "k", "content-type": "application/json"}
 BAD_BODIES = {
     "lone surrogate": b'{"id": "2401.00001", "title": "x\\ud800y"}',
@@ -84,9 +85,19 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     env = {**_env(), "PAPERKG_HTTP_HEADER_TIMEOUT": "1", "PAPERKG_TAGGER": "false"}
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from paperkg.cli.main import run; run()", "serve", "--home", str(home),
-         "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        [
+            sys.executable,
+            "-c",
+            "from paperkg.cli.main import run; run()",
+            "serve",
+            "--home",
+            str(home),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

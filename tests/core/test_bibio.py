@@ -18,12 +18,30 @@ from paperkg.records import Paper
 from typer.testing import CliRunner
 
 PAPERS = [
-    Paper(id="1810.04805", title="BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding",
-          authors=["Jacob Devlin", "Ming-Wei Chang"], categories=["cs.CL"], versions=["v1"], submitted="2018-10-11"),
-    Paper(id="hep-th/9901001", title="Strings, branes & 50% of {odd} dualities", authors=["Ana Müller"],
-          categories=["hep-th"], versions=["v1"], submitted="1999-01-04", doi="10.1016/S0550-3213(99)00001-X"),
-    Paper(id="pdf-3f2a", title="Construction of the Literature Graph in Semantic Scholar", authors=["Waleed Ammar"],
-          doi="10.18653/v1/N18-3011", submitted="2018-06-01"),
+    Paper(
+        id="1810.04805",
+        title="BERT: Pre-training of Deep Bidirectional Transformers for Language Understanding",
+        authors=["Jacob Devlin", "Ming-Wei Chang"],
+        categories=["cs.CL"],
+        versions=["v1"],
+        submitted="2018-10-11",
+    ),
+    Paper(
+        id="hep-th/9901001",
+        title="Strings, branes & 50% of {odd} dualities",
+        authors=["Ana Müller"],
+        categories=["hep-th"],
+        versions=["v1"],
+        submitted="1999-01-04",
+        doi="10.1016/S0550-3213(99)00001-X",
+    ),
+    Paper(
+        id="pdf-3f2a",
+        title="Construction of the Literature Graph in Semantic Scholar",
+        authors=["Waleed Ammar"],
+        doi="10.18653/v1/N18-3011",
+        submitted="2018-06-01",
+    ),
     Paper(id="beir-77", title="A paper known only by its title in the catalog", authors=["Zed Zulu"]),
 ]
 
@@ -122,8 +140,12 @@ def test_import_zotero_bibtex_and_mendeley_ris_cli(home: Path) -> None:
     exported = runner.invoke(app, ["export", "--collection", "z", "--format", "bibtex", "--home", str(home)])
     assert exported.exit_code == 0 and exported.stdout.count("@") == 4
     target = home / "z.ris"
-    assert runner.invoke(app, ["export", "--collection", "z", "--format", "ris", "-o", str(target), "--home",
-                               str(home)]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["export", "--collection", "z", "--format", "ris", "-o", str(target), "--home", str(home)]
+        ).exit_code
+        == 0
+    )
     assert target.read_text(encoding="utf-8").count("TY  - ") == 4
     missing = runner.invoke(app, ["import", str(home / "nope.bib"), "--collection", "z", "--home", str(home)])
     assert missing.exit_code == 2 and "nope.bib" in missing.stderr

@@ -28,8 +28,10 @@ def _records(n: int) -> bytes:
 
 
 def _mount(where: Path, options: str) -> bool:
-    return subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
-                          capture_output=True).returncode == 0
+    return (
+        subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(where)], capture_output=True).returncode
+        == 0
+    )
 
 
 @pytest.fixture
@@ -71,7 +73,9 @@ def test_disk_full_is_one_clear_line_and_resume_completes(tmpfs: Path, tmp_path:
 
 
 def test_disk_full_while_publishing_an_index_keeps_the_old_version(
-    small_home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: ANN001
+    small_home,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
 ) -> None:
     from paperkg.index import artifacts
 

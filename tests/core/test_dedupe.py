@@ -30,8 +30,12 @@ def _pdf_copy(p: Paper) -> Paper:
     """What PDF ingest makes of the publisher's copy: its own id, no categories or versions, the title in
     the journal's capitalisation, authors as printed, the DOI of the journal version."""
     return Paper(
-        id="pdf:0123456789abcdef", title=p.title.upper().replace(" ", "  ") + ".", abstract=p.abstract,
-        authors=[a.upper() for a in p.authors], doi="10.9999/journal.2007.42", source="pdf",
+        id="pdf:0123456789abcdef",
+        title=p.title.upper().replace(" ", "  ") + ".",
+        abstract=p.abstract,
+        authors=[a.upper() for a in p.authors],
+        doi="10.9999/journal.2007.42",
+        source="pdf",
     )
 
 
@@ -46,12 +50,17 @@ def test_judge_needs_two_kinds_of_evidence() -> None:
     assert judge(with_doi, cited_doi, 0.2).reasons == []  # a DOI picked up from a reference list
     assert judge(with_doi, Paper(id="pdf:4", title=a.title, doi="10.1/x"), None).reasons[0] == "same DOI"
     retitled = Paper(id="pdf:5", title="GNNs for molecular property prediction", authors=["Ada Smith"])
-    assert judge(a, retitled, 0.97).reasons == ["near-identical title and abstract vectors"] or \
-        judge(a, retitled, 0.97).reasons == []  # depends on the title ratio; never both title rules
+    assert (
+        judge(a, retitled, 0.97).reasons == ["near-identical title and abstract vectors"]
+        or judge(a, retitled, 0.97).reasons == []
+    )  # depends on the title ratio; never both title rules
     assert judge(a, retitled, 0.5).reasons == []
     # the next paper of a series by the same authors: near vectors, different title (0704.0026 / 0704.0112)
-    sequel = Paper(id="x:6", title="Molecular graphs III: a bit-string recipe theory for zero-divisor spaces",
-                   authors=["Ada Smith", "Bo Li"])
+    sequel = Paper(
+        id="x:6",
+        title="Molecular graphs III: a bit-string recipe theory for zero-divisor spaces",
+        authors=["Ada Smith", "Bo Li"],
+    )
     assert judge(a, sequel, 0.956).reasons == []
 
 
@@ -64,8 +73,9 @@ def test_find_and_merge_a_publisher_copy(home) -> None:
     from paperkg.index.build import update_indexes
 
     with open_catalog(home.catalog_path) as catalog:
-        arxiv_pk, _h, arxiv = next((pk, h, p) for pk, h, p in catalog.iter_papers()
-                                  if len(p.abstract) > 400 and not p.doi)
+        arxiv_pk, _h, arxiv = next(
+            (pk, h, p) for pk, h, p in catalog.iter_papers() if len(p.abstract) > 400 and not p.doi
+        )
         other_pk = next(pk for pk, _h, _p in catalog.iter_papers() if pk != arxiv_pk)
         with catalog.transaction():
             catalog.upsert_papers([_pdf_copy(arxiv)])
@@ -75,18 +85,31 @@ def test_find_and_merge_a_publisher_copy(home) -> None:
         # a table added by a later migration (as collections are), found through its foreign key
         with catalog.transaction():
             c = catalog.conn
-            c.execute("INSERT INTO citations (citing_pk, position, raw, cited_pk, match) "
-                      "VALUES (?, 0, 'r', ?, 'title')", (other_pk, pdf_pk))
-            c.execute("INSERT INTO citations (citing_pk, position, raw) VALUES (?, 0, 'a reference of the pdf')",
-                      (pdf_pk,))
-            cur = c.execute("INSERT INTO mentions (paper_pk, start, end, text, type, score) "
-                            "VALUES (?, 0, 5, 'lasso', 'Method', 0.9)", (pdf_pk,))
-            c.execute("INSERT INTO entities (key, name, type, mention_count, paper_count) "
-                      "VALUES ('lasso', 'lasso', 'Method', 1, 1)")
-            c.execute("INSERT INTO mention_entities (mention_pk, entity_pk, paper_pk) VALUES (?, "
-                      "(SELECT pk FROM entities WHERE key = 'lasso'), ?)", (cur.lastrowid, pdf_pk))
-            c.execute("CREATE TABLE IF NOT EXISTS test_members (name TEXT NOT NULL, paper_pk INTEGER NOT NULL "
-                      "REFERENCES papers(pk) ON DELETE CASCADE, PRIMARY KEY (name, paper_pk))")
+            c.execute(
+                "INSERT INTO citations (citing_pk, position, raw, cited_pk, match) VALUES (?, 0, 'r', ?, 'title')",
+                (other_pk, pdf_pk),
+            )
+            c.execute(
+                "INSERT INTO citations (citing_pk, position, raw) VALUES (?, 0, 'a reference of the pdf')", (pdf_pk,)
+            )
+            cur = c.execute(
+                "INSERT INTO mentions (paper_pk, start, end, text, type, score) "
+                "VALUES (?, 0, 5, 'lasso', 'Method', 0.9)",
+                (pdf_pk,),
+            )
+            c.execute(
+                "INSERT INTO entities (key, name, type, mention_count, paper_count) "
+                "VALUES ('lasso', 'lasso', 'Method', 1, 1)"
+            )
+            c.execute(
+                "INSERT INTO mention_entities (mention_pk, entity_pk, paper_pk) VALUES (?, "
+                "(SELECT pk FROM entities WHERE key = 'lasso'), ?)",
+                (cur.lastrowid, pdf_pk),
+            )
+            c.execute(
+                "CREATE TABLE IF NOT EXISTS test_members (name TEXT NOT NULL, paper_pk INTEGER NOT NULL "
+                "REFERENCES papers(pk) ON DELETE CASCADE, PRIMARY KEY (name, paper_pk))"
+            )
             c.execute("INSERT INTO test_members VALUES ('reading', ?)", (pdf_pk,))
             catalog.create_collection("to read")
             catalog.set_collection_state("to read", ["pdf:0123456789abcdef"], "member")
@@ -145,8 +168,9 @@ def test_cli_lists_then_merges(home) -> None:
 
     with open_catalog(home.catalog_path) as catalog:
         _pk, _h, paper = next(iter(catalog.iter_papers()))
-        version = Paper(id="beir:doc-17", title=paper.title, abstract=paper.abstract, authors=paper.authors,
-                        source="beir")
+        version = Paper(
+            id="beir:doc-17", title=paper.title, abstract=paper.abstract, authors=paper.authors, source="beir"
+        )
         with catalog.transaction():
             catalog.upsert_papers([version])
         update_indexes(catalog, home, progress=False)

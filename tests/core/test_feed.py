@@ -98,8 +98,13 @@ def test_cli_feed_formats(feed_home) -> None:
 
 def test_html_and_markdown_escape_text() -> None:
     item = FeedItem(
-        id="2301.00001", title='<script>alert("x")</script> & [link](javascript:x)', score=0.5,
-        explanation={}, why="shared entities: <b>", authors=["A <B>"], url="https://doi.org/10.1/a(b)",
+        id="2301.00001",
+        title='<script>alert("x")</script> & [link](javascript:x)',
+        score=0.5,
+        explanation={},
+        why="shared entities: <b>",
+        authors=["A <B>"],
+        url="https://doi.org/10.1/a(b)",
     )
     feed = Feed(collection="<c>", since=SINCE, by="either", seeds=1, dismissed=0, candidates=1, results=[item])
     html = render(feed, "html")

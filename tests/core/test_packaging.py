@@ -64,9 +64,18 @@ def test_wheel_contains_every_package_file_and_builds_without_warnings(tmp_path:
     out.mkdir()
     # the backend called directly, without build isolation: no network, and its warnings reach stderr
     proc = subprocess.run(
-        [sys.executable, "-W", "default", "-c",
-         "import sys, setuptools.build_meta as b; print(b.build_wheel(sys.argv[1]))", str(out)],
-        cwd=src, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-W",
+            "default",
+            "-c",
+            "import sys, setuptools.build_meta as b; print(b.build_wheel(sys.argv[1]))",
+            str(out),
+        ],
+        cwd=src,
+        capture_output=True,
+        text=True,
+        timeout=600,
         # with PYTHONDONTWRITEBYTECODE set, distutils says "warning: byte-compiling is disabled": not a defect
         env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
     )
@@ -80,7 +89,11 @@ def test_wheel_contains_every_package_file_and_builds_without_warnings(tmp_path:
         meta = zf.read(metadata).decode()
     missing = sorted(_expected_files() - names)
     assert not missing, f"files not in the wheel (declare them in [tool.setuptools.package-data]): {missing}"
-    for data_file in ("paperkg/api/static/index.html", "paperkg/api/static/vendor/cytoscape.min.js",
-                      "paperkg/catalog/migrations/0001_papers.sql", "paperkg/graph/tagger/weights/model.safetensors"):
+    for data_file in (
+        "paperkg/api/static/index.html",
+        "paperkg/api/static/vendor/cytoscape.min.js",
+        "paperkg/catalog/migrations/0001_papers.sql",
+        "paperkg/graph/tagger/weights/model.safetensors",
+    ):
         assert data_file in names
     assert "License-Expression: MIT" in meta

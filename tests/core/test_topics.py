@@ -28,10 +28,12 @@ def home(small_home, tmp_path: Path):
     with open_catalog(settings.catalog_path) as catalog:
         papers = [p for _pk, _h, p in catalog.iter_papers()]
         big = [c for c, _n in Counter(p.categories[0] for p in papers).most_common(2)]
-        originals = [p for p in papers if p.categories[0] == big[0]][:3] + \
-            [p for p in papers if p.categories[0] == big[1]][:2]
-        copies = [Paper(id=f"beir:{i}", title=p.title, abstract=p.abstract, source="beir")
-                  for i, p in enumerate(originals)]
+        originals = [p for p in papers if p.categories[0] == big[0]][:3] + [
+            p for p in papers if p.categories[0] == big[1]
+        ][:2]
+        copies = [
+            Paper(id=f"beir:{i}", title=p.title, abstract=p.abstract, source="beir") for i, p in enumerate(originals)
+        ]
         with catalog.transaction():
             catalog.upsert_papers(copies)
         update_indexes(catalog, settings, progress=False)
@@ -80,8 +82,23 @@ def test_cli_and_api(home) -> None:
     res = runner.invoke(app, ["topics", "show", "beir:0", "--home", str(home.home)])
     assert "given none; predicted" in res.output and "%" in res.output
     top1 = shown["predicted"][0]["category"]
-    res = runner.invoke(app, ["search", "x", "--mode", "lexical", "-k", "200", "--category", top1, "--predicted",
-                              "--json", "--home", str(home.home)])
+    res = runner.invoke(
+        app,
+        [
+            "search",
+            "x",
+            "--mode",
+            "lexical",
+            "-k",
+            "200",
+            "--category",
+            top1,
+            "--predicted",
+            "--json",
+            "--home",
+            str(home.home),
+        ],
+    )
     assert res.exit_code == 0, res.output
 
     from fastapi.testclient import TestClient
@@ -93,6 +110,7 @@ def test_cli_and_api(home) -> None:
         title = client.get("/papers/beir:0").json()["title"]
         plain = client.get("/search", params={"q": title, "category": top1, "mode": "lexical", "k": 50}).json()
         assert "beir:0" not in [r["paper"]["id"] if "paper" in r else r["id"] for r in plain["results"]]
-        withp = client.get("/search", params={"q": title, "category": top1, "mode": "lexical", "k": 50,
-                                              "predicted": True}).json()
+        withp = client.get(
+            "/search", params={"q": title, "category": top1, "mode": "lexical", "k": 50, "predicted": True}
+        ).json()
         assert "beir:0" in [r["paper"]["id"] if "paper" in r else r["id"] for r in withp["results"]]

@@ -44,8 +44,7 @@ PAPERS = [
     dict(
         id="2101.00002",
         title="Deep CNNs for object detection",
-        abstract="We apply CNNs to object detection on COCO, measured by mean average precision. "
-        "This method is fast.",
+        abstract="We apply CNNs to object detection on COCO, measured by mean average precision. This method is fast.",
         authors=["Bob Jones", "Carol White"],
         categories=["cs.CV"],
         submitted="2021-01-02",
@@ -63,8 +62,7 @@ PAPERS = [
     dict(
         id="2101.00003",
         title="Recurrent neural networks for machine translation",
-        abstract="Long short-term memory (LSTM) networks improve machine translation on WMT data, "
-        "measured by BLEU.",
+        abstract="Long short-term memory (LSTM) networks improve machine translation on WMT data, measured by BLEU.",
         authors=["Dan Brown"],
         categories=["cs.CL"],
         submitted="2021-01-03",
@@ -198,8 +196,7 @@ def set_annotations(catalog: Catalog, pk: int, text: str, mentions: list, relati
         mention_pks.append(int(cur.lastrowid))
     for head, tail, typ in relations:
         catalog.conn.execute(
-            "INSERT INTO relations (paper_pk, head_mention, tail_mention, type, score) "
-            "VALUES (?, ?, ?, ?, 0.8)",
+            "INSERT INTO relations (paper_pk, head_mention, tail_mention, type, score) VALUES (?, ?, ?, ?, 0.8)",
             (pk, mention_pks[head], mention_pks[tail], typ),
         )
 

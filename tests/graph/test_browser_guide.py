@@ -17,8 +17,7 @@ GUIDE = Path(__file__).resolve().parents[2] / "docs" / "neo4j-browser.md"
 def guide_queries() -> tuple[dict[str, object], list[str]]:
     text = GUIDE.read_text(encoding="utf-8")
     params = {
-        m.group(1): ast.literal_eval(m.group(2).strip())
-        for m in re.finditer(r"^:param (\w+) => (.+)$", text, re.M)
+        m.group(1): ast.literal_eval(m.group(2).strip()) for m in re.finditer(r"^:param (\w+) => (.+)$", text, re.M)
     }
     queries = [q.strip() for q in re.findall(r"```cypher\n(.*?)```", text, re.S)]
     return params, queries

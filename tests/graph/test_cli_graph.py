@@ -23,15 +23,11 @@ def test_graph_cli(kg_catalog, kg_settings, tmp_path):
     assert related.exit_code == 0, related.output
     assert [r["id"] for r in json.loads(related.stdout)][0] == "2101.00006"
 
-    rec = runner.invoke(
-        app, ["recommend", "--positive", "2101.00003", "--negative", "2101.00001", "--json", *home]
-    )
+    rec = runner.invoke(app, ["recommend", "--positive", "2101.00003", "--negative", "2101.00001", "--json", *home])
     assert rec.exit_code == 0 and json.loads(rec.stdout)[0]["id"] == "2101.00004"
 
     entity = runner.invoke(app, ["entity", "CNNs", "--json", *home])
-    assert (
-        entity.exit_code == 0 and json.loads(entity.stdout)["entity"]["id"] == "convolutional neural network"
-    )
+    assert entity.exit_code == 0 and json.loads(entity.stdout)["entity"]["id"] == "convolutional neural network"
     assert runner.invoke(app, ["entity", "no such entity", *home]).exit_code == 2
     assert runner.invoke(app, ["related", "9999.99999", *home]).exit_code == 2
 

@@ -23,8 +23,7 @@ def evaluated(tmp_path_factory):
 
     home = tmp_path_factory.mktemp("related-home")
     settings = load_settings(home)
-    result = evaluate_related(FOLDER, settings, home=home, rankings={**RANKINGS, **ABLATIONS}, rrf=True,
-                              progress=False)
+    result = evaluate_related(FOLDER, settings, home=home, rankings={**RANKINGS, **ABLATIONS}, rrf=True, progress=False)
     return home, result
 
 

@@ -50,8 +50,18 @@ def test_entity_features_weight_specific_shared_entities(built):
     catalog, settings, kg = built
     seed = "2101.00001"
     s = collect(
-        catalog, settings, kg, None, None, [seed], [catalog.paper_pk(seed)], [],
-        sources=("graph",), candidates=10, walk=WalkConfig(), negative_weight=0.5,
+        catalog,
+        settings,
+        kg,
+        None,
+        None,
+        [seed],
+        [catalog.paper_pk(seed)],
+        [],
+        sources=("graph",),
+        candidates=10,
+        walk=WalkConfig(),
+        negative_weight=0.5,
     )
     ids = {int(pk): kg.paper_ids[kg.paper_row(int(pk))] for pk in s.pks}
     ent = dict(zip(ids.values(), s.features["ent"].tolist(), strict=True))

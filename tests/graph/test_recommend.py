@@ -95,9 +95,7 @@ def test_fusion_with_vectors_and_negatives(built):
     by_id = {r.id: r.explanation for r in two}
     assert by_id["2101.00004"].seed == "2101.00003" and by_id["2101.00006"].seed == "2101.00001"
 
-    steered = recommend(
-        catalog, settings, ["2101.00001"], ["2101.00006"], k=6, kg=kg, store=store, config=convex
-    )
+    steered = recommend(catalog, settings, ["2101.00001"], ["2101.00006"], k=6, kg=kg, store=store, config=convex)
     assert "2101.00006" not in [r.id for r in steered]
     base = {r.id: r.score for r in fused}
     after = {r.id: r.score for r in steered}

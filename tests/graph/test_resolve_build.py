@@ -106,15 +106,25 @@ def test_entity_names_and_aliases_have_no_stray_punctuation(tmp_path):
         "vision-language-action models (VLAs) support spatial grounding, scene reasoning."
     )
     spec = {
-        "id": "2101.09999", "title": "LHC and VLAs", "abstract": text[len("LHC and VLAs") :], "authors": ["A. B"],
-        "categories": ["hep-ex"], "submitted": "2021-01-05",
-        "mentions": [], "relations": [],
+        "id": "2101.09999",
+        "title": "LHC and VLAs",
+        "abstract": text[len("LHC and VLAs") :],
+        "authors": ["A. B"],
+        "categories": ["hep-ex"],
+        "submitted": "2021-01-05",
+        "mentions": [],
+        "relations": [],
     }
     pk = add_paper(catalog, spec)
     paper_text = catalog.paper_texts([pk])[pk]
-    mentions = [("Large Hadron Collider (LHC)", "Material"), ("VLA-", "Method"), ("LHC", "Material"),
-                ("vision-language-action models", "Method"), ("VLAs)", "Method"),
-                ("spatial grounding, scene reasoning", "Task")]
+    mentions = [
+        ("Large Hadron Collider (LHC)", "Material"),
+        ("VLA-", "Method"),
+        ("LHC", "Material"),
+        ("vision-language-action models", "Method"),
+        ("VLAs)", "Method"),
+        ("spatial grounding, scene reasoning", "Task"),
+    ]
     with catalog.transaction():
         set_annotations(catalog, pk, paper_text, mentions, [])
     report = resolve_entities(catalog)
@@ -126,6 +136,9 @@ def test_entity_names_and_aliases_have_no_stray_punctuation(tmp_path):
     assert vla is not None and set(vla.aliases) <= {"vision-language-action models", "VLA", "VLAs"}
     import json
 
-    names = [n for name, aliases in catalog.conn.execute("SELECT name, aliases FROM entities")
-             for n in [name, *json.loads(aliases)]]
+    names = [
+        n
+        for name, aliases in catalog.conn.execute("SELECT name, aliases FROM entities")
+        for n in [name, *json.loads(aliases)]
+    ]
     assert len(names) >= 5 and all(not n.endswith(("-", ")", ",")) and "," not in n for n in names), names

@@ -14,10 +14,18 @@ from paperkg.settings import load_settings
 from typer.testing import CliRunner
 
 GOOD = [
-    Paper(id="2301.00001", title="Support vector machines for text classification",
-          abstract="We apply support vector machines to text classification.", versions=["v1"]),
-    Paper(id="2301.00002", title="Neural machine translation",
-          abstract="We propose an attention-based encoder-decoder model for machine translation.", versions=["v1"]),
+    Paper(
+        id="2301.00001",
+        title="Support vector machines for text classification",
+        abstract="We apply support vector machines to text classification.",
+        versions=["v1"],
+    ),
+    Paper(
+        id="2301.00002",
+        title="Neural machine translation",
+        abstract="We propose an attention-based encoder-decoder model for machine translation.",
+        versions=["v1"],
+    ),
 ]
 # stored by an older paperkg without size limits: spaCy refuses texts over 1,000,000 characters (E088)
 HUGE = Paper(id="2301.00009", title="word " * 210_000, abstract="", versions=["v1"])

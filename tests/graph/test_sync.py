@@ -70,10 +70,7 @@ def test_sync_resync_and_incremental_change(kg_catalog, kg_settings, bolt):
     assert nodes3["Author"] == 6  # Carol White wrote only the deleted paper
     assert nodes3["Entity"] == 25 - 4  # simulation, coco, object detection, mean average precision left
     with driver.session(database=db) as s:
-        assert (
-            s.run("MATCH (p:Paper {id: '2101.00007'})-[:MENTIONS]->(e) RETURN count(e) AS n").single()["n"]
-            == 2
-        )
+        assert s.run("MATCH (p:Paper {id: '2101.00007'})-[:MENTIONS]->(e) RETURN count(e) AS n").single()["n"] == 2
     fourth = sync_graph(kg_catalog, driver, target="test", database=db)
     assert not fourth.changed
     assert counts(driver, db) == (nodes3, rels3)
@@ -122,7 +119,5 @@ def test_quotes_and_backslashes_round_trip(kg_catalog, kg_settings, bolt):
     build_graph(kg_catalog, kg_settings)
     sync_graph(kg_catalog, driver, target="test", database=db)
     with driver.session(database=db) as s:
-        row = s.run(
-            "MATCH (a:Author)-[:WROTE]->(p:Paper {id: '2101.00042'}) RETURN p.title AS t, a.name AS a"
-        ).single()
+        row = s.run("MATCH (a:Author)-[:WROTE]->(p:Paper {id: '2101.00042'}) RETURN p.title AS t, a.name AS a").single()
     assert (row["t"], row["a"]) == (title, "Conan O'Brien")

@@ -38,9 +38,7 @@ def test_finds_entities_and_relations(tagger):
     assert types.get("text classification") == "Task"
     assert any("svm" in t and typ == "Method" for t, typ in types.items())
     used_for = [
-        (result.mentions[r.head].text, result.mentions[r.tail].text)
-        for r in result.relations
-        if r.type == "USED-FOR"
+        (result.mentions[r.head].text, result.mentions[r.tail].text) for r in result.relations if r.type == "USED-FOR"
     ]
     assert any(tail == "text classification" for _, tail in used_for)
     for r in result.relations:

@@ -28,9 +28,7 @@ def _reference(docs):
 @pytest.mark.parametrize("in_memory_max", [10**9, 0])  # 0: the memory-mapped path
 def test_streaming_equals_bm25s(docs, monkeypatch, tmp_path, in_memory_max) -> None:
     monkeypatch.setattr(bm25_stream, "IN_MEMORY_MAX", in_memory_max)
-    got, pks, scratch = bm25_stream.build_streaming(
-        iter(docs), tokenize, k1=1.2, b=0.75, chunk=64, scratch=tmp_path
-    )
+    got, pks, scratch = bm25_stream.build_streaming(iter(docs), tokenize, k1=1.2, b=0.75, chunk=64, scratch=tmp_path)
     assert pks.tolist() == [pk for pk, _ in docs]
     ref = _reference(docs)
     assert got.scores["num_docs"] == ref.scores["num_docs"]

@@ -59,10 +59,16 @@ def _title(i: int) -> str:
 
 def _records(start: int, n: int) -> bytes:
     return b"".join(
-        json.dumps({
-            "id": f"2402.{i:05d}", "title": _title(i),
-            "abstract": f"Abstract of probe {i} about retrieval.", "authors": "A. Writer", "categories": "cs.IR",
-        }).encode() + b"\n"
+        json.dumps(
+            {
+                "id": f"2402.{i:05d}",
+                "title": _title(i),
+                "abstract": f"Abstract of probe {i} about retrieval.",
+                "authors": "A. Writer",
+                "categories": "cs.IR",
+            }
+        ).encode()
+        + b"\n"
         for i in range(start, start + n)
     )
 
@@ -124,11 +130,16 @@ def test_stats_json_counts_papers_in_each_index(small_home_copy) -> None:  # noq
 
 def test_writer_lock_second_writer_waits_or_fails_clearly(tmp_path: Path) -> None:
     hold = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from pathlib import Path; from paperkg.writelock import writer_lock\n"
-         "with writer_lock(Path(sys.argv[1]), 'test holder'):\n    print('held', flush=True); time.sleep(3)",
-         str(tmp_path)],
-        stdout=subprocess.PIPE, text=True, env=_env(),
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from paperkg.writelock import writer_lock\n"
+            "with writer_lock(Path(sys.argv[1]), 'test holder'):\n    print('held', flush=True); time.sleep(3)",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_env(),
     )
     try:
         assert hold.stdout.readline().strip() == "held"
@@ -160,7 +171,10 @@ def test_cli_ingest_with_concurrent_api_writes_ends_with_equal_id_sets(tmp_path:
     with TestClient(create_app(settings)) as client:
         cli = subprocess.Popen(
             [*CLI, "ingest", str(bulk), "--home", str(home), "--no-tagger", "--json"],
-            env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
 
         def post(i: int) -> int:
@@ -186,7 +200,8 @@ def _serve(home: Path, port: int, **env: str) -> subprocess.Popen:
     return subprocess.Popen(
         [*CLI, "serve", "--home", str(home), "--port", str(port)],
         env=_env(PAPERKG_API_KEY="k", PAPERKG_TAGGER="false", **env),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 

@@ -8,8 +8,14 @@ import random
 from dataclasses import dataclass, field
 
 INJECTIONS = [
-    "'; DROP TABLE papers; --", "\" OR 1=1 --", "../../etc/passwd", "<script>alert(1)</script>",
-    "${jndi:ldap://x/a}", "MATCH (n) DETACH DELETE n", "%s%s%n", "Robert'); DELETE FROM papers;--",
+    "'; DROP TABLE papers; --",
+    '" OR 1=1 --',
+    "../../etc/passwd",
+    "<script>alert(1)</script>",
+    "${jndi:ldap://x/a}",
+    "MATCH (n) DETACH DELETE n",
+    "%s%s%n",
+    "Robert'); DELETE FROM papers;--",
 ]
 
 
@@ -29,9 +35,16 @@ class Corpus:
 
 def _record(pid: str, version: int, title: str, abstract: str) -> dict:
     return {
-        "id": pid, "submitter": "A. Tester", "authors": "Ada Lovelace and Alan Turing",
-        "title": title, "comments": None, "journal-ref": None, "doi": None,
-        "categories": "cs.IR cs.CL", "license": None, "abstract": abstract,
+        "id": pid,
+        "submitter": "A. Tester",
+        "authors": "Ada Lovelace and Alan Turing",
+        "title": title,
+        "comments": None,
+        "journal-ref": None,
+        "doi": None,
+        "categories": "cs.IR cs.CL",
+        "license": None,
+        "abstract": abstract,
         "versions": [{"version": f"v{v}", "created": "Mon, 1 Jan 2024 00:00:00 GMT"} for v in range(1, version + 1)],
         "update_date": "2024-01-02",
         "authors_parsed": [["Lovelace", "Ada", ""], ["Turing", "Alan", ""]],
@@ -88,7 +101,7 @@ def _bad_lines(rng: random.Random, base: dict, big: int) -> list[tuple[str, byte
         ("deep nesting 100,000 (object)", _deep(100_000, "object")),
         ("deep nesting inside a field", good.replace(b'"title": ', b'"title": ' + b"[" * 50_000, 1)),
         ("not an object", rng.choice([b"42\n", b'"text"\n', b"null\n", b"[1, 2]\n", b"true\n"])),
-        ("integer of 5,000 digits", good.replace(b'"id": ', b'"id": ' + b"9" * 5000 + b", \"x\": ", 1)),
+        ("integer of 5,000 digits", good.replace(b'"id": ', b'"id": ' + b"9" * 5000 + b', "x": ', 1)),
         ("NaN title", good.replace(b'"title": ', b'"title": NaN, "t0": ', 1)),
         ("trailing garbage", good[:-1] + b" xyz\n"),
         ("control character in id", with_(id="2401.0\x070001")),

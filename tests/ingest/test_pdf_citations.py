@@ -42,9 +42,7 @@ def catalog(tmp_path: Path) -> Catalog:
         cat.upsert_papers(
             [
                 Paper(id="2206.10883", title="Multi-LexSum", submitted="2022-06-01"),
-                Paper(
-                    id="2004.05150", title="Longformer: The Long-Document Transformer", submitted="2020-04-10"
-                ),
+                Paper(id="2004.05150", title="Longformer: The Long-Document Transformer", submitted="2020-04-10"),
                 Paper(id="beir:1", title="Something else entirely", doi="10.1016/j.jns.2004.08.012"),
                 Paper(id="beir:2", title="Content-Based Citation Recommendation", submitted="2018-02-01"),
                 Paper(id="BERT", title="BERT", submitted="2018-10-11"),
@@ -90,8 +88,7 @@ def test_papers_ingested_later_get_matched_on_the_next_run(catalog: Catalog) -> 
             [
                 Paper(
                     id="2004.07180",
-                    title="SPECTER: Document-level Representation Learning using "
-                    "Citation-informed Transformers",
+                    title="SPECTER: Document-level Representation Learning using Citation-informed Transformers",
                     submitted="2020-04-15",
                 )
             ]
@@ -148,9 +145,7 @@ def test_passages_split_by_section_with_overlap(catalog: Catalog) -> None:
 
 def test_keys() -> None:
     # a hyphen lost where a line broke ("Content-" + "based") gives the same key
-    assert title_key("Content-Based Citation Recommendation") == title_key(
-        "Contentbased citation recommendation"
-    )
+    assert title_key("Content-Based Citation Recommendation") == title_key("Contentbased citation recommendation")
     assert title_key("Scientiﬁc Documents: Les Misérables") == "scientific documents les miserables"
     assert external_key(_ref("x", arxiv_id="2004.05150", doi="10.1/x")) == "arxiv:2004.05150"
     assert external_key(_ref("x", doi="10.1/ABC")) == "doi:10.1/abc"
@@ -164,11 +159,7 @@ def test_matching_a_big_new_catalog_looks_citations_up(catalog: Catalog) -> None
         catalog.match_citations()
         catalog.upsert_papers(
             [Paper(id=f"filler:{i}", title=f"Filler paper number {i} about nothing") for i in range(10)]
-            + [
-                Paper(
-                    id="x:unknown", title="A Paper Nobody in This Catalog Has Written Yet", submitted="2001"
-                )
-            ]
+            + [Paper(id="x:unknown", title="A Paper Nobody in This Catalog Has Written Yet", submitted="2001")]
         )
         counts = catalog.match_citations()
     assert counts["title"] == 1
@@ -177,9 +168,7 @@ def test_matching_a_big_new_catalog_looks_citations_up(catalog: Catalog) -> None
 
 def test_fuzzy_title_tolerates_a_typo(catalog: Catalog) -> None:
     with catalog.transaction():
-        catalog.upsert_papers(
-            [Paper(id="p:1", title="Unsupervised Cross-lingual Representation Learning at Scale")]
-        )
+        catalog.upsert_papers([Paper(id="p:1", title="Unsupervised Cross-lingual Representation Learning at Scale")])
     pk = _store(
         catalog,
         "2206.10883",

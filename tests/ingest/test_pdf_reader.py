@@ -58,14 +58,11 @@ def test_acl_paper_references(n18) -> None:
     assert len(refs) == 27  # as printed (GROBID agrees)
     first = refs[0]
     assert first["title"] == (
-        "The ai2 system at semeval-2017 task 10 (scienceie): semi-supervised end-to-end entity and relation "
-        "extraction"
+        "The ai2 system at semeval-2017 task 10 (scienceie): semi-supervised end-to-end entity and relation extraction"
     )
     assert first["authors"] == ["Waleed Ammar", "Matthew E. Peters", "Chandra Bhagavatula", "Russell Power"]
     assert first["year"] == 2017
-    assert first["raw"].startswith(
-        "Waleed Ammar, Matthew E. Peters, Chandra Bhagavatula, and Russell Power. 2017."
-    )
+    assert first["raw"].startswith("Waleed Ammar, Matthew E. Peters, Chandra Bhagavatula, and Russell Power. 2017.")
     daume = next(r for r in refs if r["raw"].startswith("Hal Daumé"))
     assert daume["title"] == "Frustratingly easy domain adaptation"  # hyphenated across lines, joined
     assert all(r["arxiv_id"] is None and r["doi"] is None for r in refs)  # none printed
@@ -104,9 +101,7 @@ def test_revtex_preprint_id_and_unheaded_references(revtex) -> None:
     assert p.title == "Ultra light bosonic dark matter and CMB"
     assert p.authors == ["Ivan Rodriguez Montoya", "Tonatiuh Matos Chassin"]  # not "Centro de Investigación"
     # REVTeX prints the abstract without a heading: the prose paragraph under the title block
-    assert p.abstract.startswith(
-        "In this work we report the cosmological effects that a species of Ultra Light"
-    )
+    assert p.abstract.startswith("In this work we report the cosmological effects that a species of Ultra Light")
     assert p.abstract.endswith("non-zero optical depth of Reionization.")
     assert revtex.fulltext["sections"][0]["heading"] == "Abstract"
     refs = revtex.fulltext["references"]
@@ -124,9 +119,7 @@ def test_arxiv_id_from_stamp(tmp_path: Path) -> None:
     page.insert_text((72, 120), "Jane Doe, John Roe", fontsize=11)
     page.insert_text((72, 160), "Abstract", fontsize=11)
     for i in range(12):
-        page.insert_text(
-            (72, 180 + 14 * i), "We study how preprints are stamped by the archive. " * 2, fontsize=9
-        )
+        page.insert_text((72, 180 + 14 * i), "We study how preprints are stamped by the archive. " * 2, fontsize=9)
     page.insert_text((30, 700), "arXiv:2206.10883v3 [cs.CL] 22 Oct 2022", fontsize=10, rotate=90)
     path = tmp_path / "download (1).pdf"
     doc.save(path)

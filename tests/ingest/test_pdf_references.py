@@ -47,10 +47,7 @@ def test_dois(text: str, doi: str | None) -> None:
 
 def test_join_lines_keeps_ids_whole_and_undoes_hyphenation() -> None:
     assert join_lines(["doi: 10.1212/", "WNL.45.10.1848."]) == "doi: 10.1212/WNL.45.10.1848."
-    assert (
-        join_lines(["Chandra Bhagavat-", "ula, and Russell Power."])
-        == "Chandra Bhagavatula, and Russell Power."
-    )
+    assert join_lines(["Chandra Bhagavat-", "ula, and Russell Power."]) == "Chandra Bhagavatula, and Russell Power."
     assert join_lines(["[astro-", "ph/0407532]."]) == "[astro-ph/0407532]."
     assert join_lines(["Ultra light bosonic", "dark matter"]) == "Ultra light bosonic dark matter"
 
@@ -129,8 +126,7 @@ CASES = [
         None,
     ),
     (  # ML style with initials, CoRR id
-        "Diederik P. Kingma and Jimmy Ba. 2014. Adam: A method for stochastic optimization. "
-        "CoRR, abs/1412.6980.",
+        "Diederik P. Kingma and Jimmy Ba. 2014. Adam: A method for stochastic optimization. CoRR, abs/1412.6980.",
         ["Diederik P. Kingma", "Jimmy Ba"],
         "Adam: A method for stochastic optimization",
         2014,
