@@ -113,10 +113,10 @@ def main() -> None:
         tf_models = {c: topics.logreg(c).fit(f_tfidf, fy) for c in (topics.TFIDF_C,)}
         for c, m in tf_models.items():
             grid[f"tfidf C={c:g}"] = scores(m.classes_, m.predict_log_proba(d_tfidf), dy)
-        pick = lambda prefix: max(
-            (k for k in grid if k.startswith(prefix)),  # noqa: E731
-            key=lambda k: grid[k]["top1"] + grid[k]["macro_f1"],
-        )
+
+        def pick(prefix: str) -> str:
+            return max((k for k in grid if k.startswith(prefix)), key=lambda k: grid[k]["top1"] + grid[k]["macro_f1"])
+
         best["emb_c"] = float(pick("emb").split("=")[1])
         best["tfidf_c"] = float(pick("tfidf").split("=")[1])
         le = emb_models[best["emb_c"]].predict_log_proba(dx)

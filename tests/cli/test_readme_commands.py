@@ -14,7 +14,7 @@ import typer.main
 from paperkg.cli.main import app
 from typer.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 README = ROOT / "README.md"
 ROOT_CMD = typer.main.get_command(app)
 # verbs cheap enough to run on a tiny home; every other command line is parsed (click's make_context) only
