@@ -1,5 +1,7 @@
 """Neo4j sync: the only module that opens Bolt sessions. Pushes the graph with batched, parameterized MERGE.
 
+The statements and their parameter rows live in `cypher.py`; what differs per server lives in `dialect.py`.
+
 Idempotent (MERGE on keys, SET properties) and incremental: a digest of every paper (node plus its outgoing
 edges), entity and entity relation is kept per target in the catalog, and only what changed since the last
 sync is sent; what disappeared from the catalog is deleted. Batches are cut by row count and by a byte budget
@@ -19,8 +21,9 @@ import neo4j
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 from paperkg.catalog import Catalog
 from paperkg.errors import GraphUnavailable
+from paperkg.graph import cypher
 from paperkg.graph.dialect import DIALECTS, Dialect, detect
-from paperkg.graph.model import REL_TYPES, EntityRecord, PaperRecord, RelationRecord, read_snapshot
+from paperkg.graph.model import REL_TYPES, read_snapshot
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 _RETRYABLE = (ServiceUnavailable, SessionExpired, TransientError, ConnectionError, OSError)
@@ -166,59 +169,6 @@ class GraphWriter:
                     raise
 
 
-# --- Cypher ---------------------------------------------------------------------------------------------
-Q_ENTITIES = (
-    "UNWIND $rows AS row MERGE (e:Entity {id: row.id}) "
-    "SET e.name = row.name, e.type = row.type, e.aliases = row.aliases, e.paper_count = row.paper_count, "
-    "e.mention_count = row.mention_count"
-)
-Q_PAPERS = (
-    "UNWIND $rows AS row MERGE (p:Paper {id: row.id}) "
-    "SET p.title = row.title, p.year = row.year, p.categories = row.categories, p.external = false"
-)
-Q_CLEAR_PAPER_EDGES = (
-    "UNWIND $rows AS row MATCH (p:Paper {id: row.id})-[r]->() "
-    "WHERE type(r) IN ['MENTIONS', 'IN_CATEGORY', 'CITES'] DELETE r"
-)
-Q_CLEAR_WROTE = "UNWIND $rows AS row MATCH (:Author)-[r:WROTE]->(p:Paper {id: row.id}) DELETE r"
-Q_MENTIONS = (
-    "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MATCH (e:Entity {id: row.e}) "
-    "MERGE (p)-[r:MENTIONS]->(e) SET r.count = row.count"
-)
-Q_WROTE = (
-    "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MERGE (a:Author {name: row.a}) "
-    "MERGE (a)-[r:WROTE]->(p) SET r.position = row.position"
-)
-Q_IN_CATEGORY = (
-    "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MERGE (c:Category {code: row.c}) MERGE (p)-[:IN_CATEGORY]->(c)"
-)
-Q_CITES = (
-    "UNWIND $rows AS row MATCH (p:Paper {id: row.p}) MERGE (q:Paper {id: row.q}) "
-    "ON CREATE SET q.external = row.external MERGE (p)-[:CITES]->(q)"
-)
-Q_DELETE_PAPERS = "UNWIND $rows AS row MATCH (p:Paper {id: row.id}) DETACH DELETE p"
-Q_DELETE_ENTITIES = "UNWIND $rows AS row MATCH (e:Entity {id: row.id}) DETACH DELETE e"
-Q_ORPHANS = (
-    "MATCH (a:Author) WHERE NOT (a)--() DELETE a",
-    "MATCH (c:Category) WHERE NOT (c)--() DELETE c",
-    "MATCH (p:Paper) WHERE p.external = true AND NOT (p)--() DELETE p",
-)
-
-
-def q_relation(rel_type: str) -> str:
-    assert rel_type in REL_TYPES.values()  # relationship types cannot be parameters: only these names are used
-    return (
-        "UNWIND $rows AS row MATCH (h:Entity {id: row.h}) MATCH (t:Entity {id: row.t}) "
-        f"MERGE (h)-[r:{rel_type}]->(t) SET r.count = row.count, r.papers = row.papers"
-    )
-
-
-def q_delete_relation(rel_type: str) -> str:
-    assert rel_type in REL_TYPES.values()
-    return f"UNWIND $rows AS row MATCH (:Entity {{id: row.h}})-[r:{rel_type}]->(:Entity {{id: row.t}}) DELETE r"
-
-
-# --- sync -----------------------------------------------------------------------------------------------
 def open_driver(
     uri: str,
     user: str | None,
@@ -302,9 +252,9 @@ def _sync(catalog: Catalog, w: GraphWriter, report: SyncReport, target: str, ful
                 catalog.drop_sync_digests(target, kind)
     old = {kind: catalog.sync_digests(target, kind) for kind in ("paper", "entity", "relation")}
 
-    entity_rows = {e.id: _entity_row(e, d) for e in snap.entities}
-    paper_rows = {p.id: _paper_row(p, d) for p in snap.papers}
-    relation_rows = {r.key: _relation_row(r, d) for r in snap.relations}
+    entity_rows = {e.id: cypher.entity_row(e, d) for e in snap.entities}
+    paper_rows = {p.id: cypher.paper_row(p, d) for p in snap.papers}
+    relation_rows = {r.key: cypher.relation_row(r, d) for r in snap.relations}
     new = {
         "entity": {k: digest(v) for k, v in entity_rows.items()},
         "paper": {k: digest(v) for k, v in paper_rows.items()},
@@ -325,33 +275,33 @@ def _sync(catalog: Catalog, w: GraphWriter, report: SyncReport, target: str, ful
     w.ensure_schema()
 
     # nodes first (entities, then papers), so that edge batches can MATCH both ends
-    w.unwind(Q_ENTITIES, (entity_rows[k]["node"] for k in changed["entity"]))
-    w.unwind(Q_PAPERS, (p["node"] for p in papers))
+    w.unwind(cypher.Q_ENTITIES, (entity_rows[k]["node"] for k in changed["entity"]))
+    w.unwind(cypher.Q_PAPERS, (p["node"] for p in papers))
     previously = [{"id": p["node"]["id"]} for p in papers if p["node"]["id"] in old["paper"]]
-    w.unwind(Q_CLEAR_PAPER_EDGES, previously)
-    w.unwind(Q_CLEAR_WROTE, previously)
-    w.unwind(Q_MENTIONS, ({"p": p["node"]["id"], "e": e, "count": n} for p in papers for e, n in p["mentions"]))
+    w.unwind(cypher.Q_CLEAR_PAPER_EDGES, previously)
+    w.unwind(cypher.Q_CLEAR_WROTE, previously)
+    w.unwind(cypher.Q_MENTIONS, ({"p": p["node"]["id"], "e": e, "count": n} for p in papers for e, n in p["mentions"]))
     w.unwind(
-        Q_WROTE,
+        cypher.Q_WROTE,
         ({"p": p["node"]["id"], "a": a, "position": i} for p in papers for i, a in enumerate(p["authors"])),
     )
-    w.unwind(Q_IN_CATEGORY, ({"p": p["node"]["id"], "c": c} for p in papers for c in p["categories"]))
-    w.unwind(Q_CITES, ({"p": p["node"]["id"], "q": q, "external": ext} for p in papers for q, ext in p["cites"]))
+    w.unwind(cypher.Q_IN_CATEGORY, ({"p": p["node"]["id"], "c": c} for p in papers for c in p["categories"]))
+    w.unwind(cypher.Q_CITES, ({"p": p["node"]["id"], "q": q, "external": ext} for p in papers for q, ext in p["cites"]))
     for rel_type in REL_TYPES.values():
         w.unwind(
-            q_relation(rel_type),
+            cypher.q_relation(rel_type),
             (relation_rows[k]["edge"] for k in changed["relation"] if relation_rows[k]["type"] == rel_type),
         )
     # then deletions: relations that vanished, papers and entities that left the catalog, orphaned nodes
     for rel_type in REL_TYPES.values():
         w.unwind(
-            q_delete_relation(rel_type),
-            (_split_relation_key(k) for k in gone["relation"] if k.split("\x1f")[1] == rel_type),
+            cypher.q_delete_relation(rel_type),
+            (cypher.relation_key_row(k) for k in gone["relation"] if k.split("\x1f")[1] == rel_type),
         )
-    w.unwind(Q_DELETE_PAPERS, ({"id": k} for k in gone["paper"]))
-    w.unwind(Q_DELETE_ENTITIES, ({"id": k} for k in gone["entity"]))
+    w.unwind(cypher.Q_DELETE_PAPERS, ({"id": k} for k in gone["paper"]))
+    w.unwind(cypher.Q_DELETE_ENTITIES, ({"id": k} for k in gone["entity"]))
     if papers or gone["paper"]:
-        for statement in Q_ORPHANS:
+        for statement in cypher.Q_ORPHANS:
             w.write(statement)
 
     report.entities_pushed, report.papers_pushed = len(changed["entity"]), len(papers)
@@ -362,38 +312,3 @@ def _sync(catalog: Catalog, w: GraphWriter, report: SyncReport, target: str, ful
         for kind in new:
             catalog.set_sync_digests(target, kind, ((k, new[kind][k]) for k in changed[kind]))
             catalog.drop_sync_digests(target, kind, gone[kind])
-
-
-def _split_relation_key(key: str) -> dict[str, str]:
-    head, _rel_type, tail = key.split("\x1f")
-    return {"h": head, "t": tail}
-
-
-def _entity_row(e: EntityRecord, d: Dialect) -> dict:
-    return {
-        "node": {
-            "id": e.id,
-            "name": d.clip(e.name),
-            "type": e.type,
-            "aliases": [d.clip(a) for a in e.aliases[: d.max_list]],
-            "paper_count": e.paper_count,
-            "mention_count": e.mention_count,
-        }
-    }
-
-
-def _paper_row(p: PaperRecord, d: Dialect) -> dict:
-    return {
-        "node": {"id": p.id, "title": d.clip(p.title), "year": p.year, "categories": p.categories},
-        "mentions": [list(m) for m in p.mentions],
-        "authors": p.authors,
-        "categories": p.categories,
-        "cites": [[q, False] for q in p.cites] + [[q, True] for q in p.cites_external],
-    }
-
-
-def _relation_row(r: RelationRecord, d: Dialect) -> dict:
-    return {
-        "type": r.type,
-        "edge": {"h": r.head, "t": r.tail, "count": r.count, "papers": r.papers[: d.max_list]},
-    }
