@@ -9,11 +9,13 @@ from paperkg.catalog.citations import CitationsMixin
 from paperkg.catalog.collections import CollectionsMixin
 from paperkg.catalog.duplicates import DuplicatesMixin
 from paperkg.catalog.entities import EntitiesMixin
+from paperkg.catalog.graph_edges import GraphEdgesMixin
 from paperkg.catalog.index_state import IndexStateMixin
 from paperkg.catalog.papers import PapersMixin, UpsertCounts
 from paperkg.catalog.quarantine import QuarantineEntry, QuarantineMixin
 from paperkg.catalog.stage_failures import StageFailuresMixin
 from paperkg.catalog.store import Store
+from paperkg.catalog.sync_state import SyncStateMixin
 from paperkg.catalog.topics import TopicsMixin
 from paperkg.catalog.trends import TrendsMixin
 
@@ -23,6 +25,8 @@ class Catalog(
     QuarantineMixin,
     IndexStateMixin,
     EntitiesMixin,
+    GraphEdgesMixin,
+    SyncStateMixin,
     CitationsMixin,
     AnnotationsMixin,
     CollectionsMixin,

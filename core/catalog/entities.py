@@ -1,4 +1,4 @@
-"""Canonical entities: mention-to-entity links, acronym definitions, graph edge listings and sync state."""
+"""Canonical entities: mention-to-entity links, acronym definitions and entity lookups."""
 
 from __future__ import annotations
 
@@ -8,15 +8,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-
-@dataclass(slots=True)
-class MentionRow:
-    pk: int
-    paper_pk: int
-    start: int
-    end: int
-    text: str
-    type: str
+from paperkg.catalog.annotations import StoredMention
+from paperkg.catalog.store import chunks
 
 
 @dataclass(slots=True)
@@ -42,11 +35,6 @@ def _entity(row: sqlite3.Row) -> EntityRow:
     )
 
 
-def _chunks(values: Sequence[int], size: int = 500) -> Iterator[list[int]]:
-    for start in range(0, len(values), size):
-        yield list(values[start : start + size])
-
-
 class EntitiesMixin:
     conn: sqlite3.Connection
 
@@ -64,15 +52,15 @@ class EntitiesMixin:
             )
         ]
 
-    def mentions_of_papers(self, pks: Sequence[int]) -> list[MentionRow]:
+    def mentions_of_papers(self, pks: Sequence[int]) -> list[StoredMention]:
         """Every non-Generic mention of these papers (resolved or not: acronym definitions need them all)."""
-        out: list[MentionRow] = []
-        for chunk in _chunks(pks):
+        out: list[StoredMention] = []
+        for chunk in chunks(pks):
             marks = ", ".join("?" * len(chunk))
             out += [
-                MentionRow(int(r[0]), int(r[1]), int(r[2]), int(r[3]), r[4], r[5])
+                StoredMention(*r)
                 for r in self.conn.execute(
-                    f"SELECT pk, paper_pk, start, end, text, type FROM mentions "
+                    f"SELECT pk, paper_pk, start, end, text, type, score, sentence FROM mentions "
                     f"WHERE paper_pk IN ({marks}) AND type != 'Generic' ORDER BY paper_pk, start",
                     chunk,
                 )
@@ -82,7 +70,7 @@ class EntitiesMixin:
     def handled_mentions(self, mention_pks: Sequence[int]) -> set[int]:
         """The subset of these mentions already linked to an entity or skipped."""
         out: set[int] = set()
-        for chunk in _chunks(list(mention_pks), 400):
+        for chunk in chunks(list(mention_pks), 400):
             marks = ", ".join("?" * len(chunk))
             out |= {
                 int(r[0])
@@ -97,7 +85,7 @@ class EntitiesMixin:
     def paper_texts(self, pks: Sequence[int]) -> dict[int, str]:
         """The text mention offsets point into: title + ". " + abstract (see `Paper.text`)."""
         out: dict[int, str] = {}
-        for chunk in _chunks(pks):
+        for chunk in chunks(pks):
             marks = ", ".join("?" * len(chunk))
             for pk, title, abstract in self.conn.execute(
                 f"SELECT pk, title, abstract FROM papers WHERE pk IN ({marks})", chunk
@@ -107,10 +95,8 @@ class EntitiesMixin:
 
     # --- entities and links ----------------------------------------------------------------------------
     def entity_pks_by_key(self, keys: Iterable[str]) -> dict[str, int]:
-        keys = list(dict.fromkeys(keys))
         out: dict[str, int] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
+        for chunk in chunks(list(dict.fromkeys(keys))):
             marks = ", ".join("?" * len(chunk))
             for pk, key in self.conn.execute(f"SELECT pk, key FROM entities WHERE key IN ({marks})", chunk):
                 out[key] = int(pk)
@@ -171,7 +157,7 @@ class EntitiesMixin:
         if pks is None:
             pks = [int(r[0]) for r in self.conn.execute("SELECT pk FROM entities")]
         deleted = 0
-        for chunk in _chunks(list(pks), 900):
+        for chunk in chunks(list(pks), 900):
             marks = ", ".join("?" * len(chunk))
             by_entity: dict[int, Counter[str]] = defaultdict(Counter)
             types: dict[int, Counter[str]] = defaultdict(Counter)
@@ -250,7 +236,7 @@ class EntitiesMixin:
 
     def entities_by_pk(self, pks: Sequence[int]) -> dict[int, EntityRow]:
         out: dict[int, EntityRow] = {}
-        for chunk in _chunks(list(pks)):
+        for chunk in chunks(list(pks)):
             marks = ", ".join("?" * len(chunk))
             for row in self.conn.execute(f"SELECT * FROM entities WHERE pk IN ({marks})", chunk):
                 out[int(row["pk"])] = _entity(row)
@@ -278,101 +264,6 @@ class EntitiesMixin:
     def iter_entities(self) -> Iterator[EntityRow]:
         for row in self.conn.execute("SELECT * FROM entities ORDER BY key"):
             yield _entity(row)
-
-    # --- graph edges -------------------------------------------------------------------------------------
-    def paper_entity_counts(self) -> Iterator[tuple[int, int, int]]:
-        """(paper_pk, entity_pk, mentions) for every MENTIONS edge."""
-        for row in self.conn.execute(
-            "SELECT paper_pk, entity_pk, COUNT(*) FROM mention_entities GROUP BY paper_pk, entity_pk"
-        ):
-            yield int(row[0]), int(row[1]), int(row[2])
-
-    def entity_relations(self) -> Iterator[tuple[int, int, str, int, int]]:
-        """(head entity, tail entity, relation type, paper_pk, count) between resolved mentions."""
-        for row in self.conn.execute(
-            "SELECT h.entity_pk, t.entity_pk, r.type, r.paper_pk, COUNT(*) FROM relations r "
-            "JOIN mention_entities h ON h.mention_pk = r.head_mention "
-            "JOIN mention_entities t ON t.mention_pk = r.tail_mention "
-            "WHERE h.entity_pk != t.entity_pk GROUP BY h.entity_pk, t.entity_pk, r.type, r.paper_pk"
-        ):
-            yield int(row[0]), int(row[1]), row[2], int(row[3]), int(row[4])
-
-    def paper_nodes(self) -> Iterator[tuple[int, str, str, int | None, list[str]]]:
-        """(pk, id, title, year, categories) for every paper, in pk order."""
-        for pk, pid, title, year, cats in self.conn.execute(
-            "SELECT pk, id, title, year, categories FROM papers ORDER BY pk"
-        ):
-            yield int(pk), pid, title, year, json.loads(cats)
-
-    def authorships(self) -> Iterator[tuple[int, str]]:
-        for pk, name in self.conn.execute("SELECT paper_pk, name FROM paper_authors ORDER BY paper_pk, position"):
-            yield int(pk), name
-
-    def citation_edges(self) -> Iterator[tuple[int, int | None, str | None]]:
-        """(citing_pk, cited_pk, external_key) for every reference matched or kept as external."""
-        for citing, cited, external in self.conn.execute(
-            "SELECT DISTINCT citing_pk, cited_pk, CASE WHEN cited_pk IS NULL THEN external_key END "
-            "FROM citations WHERE cited_pk IS NOT NULL OR external_key IS NOT NULL"
-        ):
-            yield int(citing), (int(cited) if cited is not None else None), external
-
-    def paper_titles(self, pks: Sequence[int]) -> dict[int, tuple[str, str]]:
-        """pk -> (id, title): what a recommendation list shows, without reading abstracts."""
-        out: dict[int, tuple[str, str]] = {}
-        for chunk in _chunks(list(pks)):
-            marks = ", ".join("?" * len(chunk))
-            for pk, pid, title in self.conn.execute(f"SELECT pk, id, title FROM papers WHERE pk IN ({marks})", chunk):
-                out[int(pk)] = (pid, title)
-        return out
-
-    def papers_of_entity(self, entity_pk: int, limit: int = 50) -> list[tuple[str, str, int]]:
-        """(paper id, title, mentions) of papers mentioning the entity, most mentions first."""
-        rows = self.conn.execute(
-            "SELECT p.id, p.title, COUNT(*) AS n FROM mention_entities l JOIN papers p ON p.pk = l.paper_pk "
-            "WHERE l.entity_pk = ? GROUP BY p.pk ORDER BY n DESC, p.id LIMIT ?",
-            (entity_pk, limit),
-        )
-        return [(r[0], r[1], int(r[2])) for r in rows]
-
-    def graph_signature(self) -> dict[str, int | str]:
-        """Counts and high-water marks of everything the graph is built from: equal means unchanged."""
-        q = {
-            "papers": "SELECT COUNT(*) || ':' || COALESCE(MAX(last_changed), '') || ':' "
-            "|| COALESCE(MAX(pk), 0) "
-            "FROM papers",
-            "authors": "SELECT COUNT(*) FROM paper_authors",
-            "links": "SELECT COUNT(*) || ':' || COALESCE(MAX(mention_pk), 0) || ':' || TOTAL(entity_pk) "
-            "FROM mention_entities",
-            "entities": "SELECT COUNT(*) || ':' || TOTAL(mention_count) || ':' || COALESCE(MAX(pk), 0) FROM entities",
-            "relations": "SELECT COUNT(*) || ':' || COALESCE(MAX(pk), 0) FROM relations",
-            "citations": "SELECT COUNT(*) || ':' || COALESCE(MAX(pk), 0) || ':' || COUNT(cited_pk) FROM citations",
-        }
-        return {name: str(self.conn.execute(sql).fetchone()[0]) for name, sql in q.items()}
-
-    # --- sync state --------------------------------------------------------------------------------------
-    def sync_digests(self, target: str, kind: str) -> dict[str, str]:
-        return {
-            k: d
-            for k, d in self.conn.execute(
-                "SELECT key, digest FROM sync_state WHERE target = ? AND kind = ?", (target, kind)
-            )
-        }
-
-    def set_sync_digests(self, target: str, kind: str, items: Iterable[tuple[str, str]]) -> None:
-        self.conn.executemany(
-            "INSERT INTO sync_state (target, kind, key, digest) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (target, kind, key) DO UPDATE SET digest = excluded.digest",
-            [(target, kind, k, d) for k, d in items],
-        )
-
-    def drop_sync_digests(self, target: str, kind: str, keys: Iterable[str] | None = None) -> None:
-        if keys is None:
-            self.conn.execute("DELETE FROM sync_state WHERE target = ? AND kind = ?", (target, kind))
-        else:
-            self.conn.executemany(
-                "DELETE FROM sync_state WHERE target = ? AND kind = ? AND key = ?",
-                [(target, kind, k) for k in keys],
-            )
 
 
 def _distinct_aliases(counter: Counter[str]) -> list[str]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import quote
 
 from paperkg.errors import PaperkgError
@@ -22,8 +23,17 @@ class CatalogUnavailable(PaperkgError):
     http_status = 503
 
 
+T = TypeVar("T")
+
+
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def chunks(values: Sequence[T], size: int = 500) -> Iterator[list[T]]:
+    """Slices of at most `size` values: SQLite caps the `?` parameters of one statement."""
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])
 
 
 LEGACY_MAX = 5  # migrations 0001-0005 predate per-version records (see Store.migrate)
