@@ -9,10 +9,11 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from paperkg.api.deps import get_catalog, get_settings
 from paperkg.api.routes_graph import ExplanationOut
 from paperkg.api.routes_write import WRITE_ERRORS, require_api_key
-from paperkg.api.schemas import ErrorBody
+from paperkg.api.schemas import ErrorBody, model_of
 from paperkg.bibexport import MEDIA_TYPES as EXPORT_MEDIA_TYPES
 from paperkg.catalog import Catalog
 from paperkg.catalog.collections import MAX_NAME, CollectionInfo
+from paperkg.feed import Feed, FeedItem
 from paperkg.settings import Settings
 from pydantic import BaseModel, Field
 
@@ -24,13 +25,11 @@ WRITES: dict[int | str, dict[str, Any]] = {**ERRORS, **WRITE_ERRORS}
 CollectionId = Annotated[int, Path(ge=1, le=2**62, description="the collection's id (see GET /collections)")]
 
 
-class CollectionOut(BaseModel):
-    id: int
-    name: str
-    created: str
-    updated: str
-    papers: int = Field(description="papers in the collection")
-    dismissed: int = Field(description="papers marked not relevant")
+CollectionOut = model_of(
+    CollectionInfo,
+    "CollectionOut",
+    describe={"papers": "papers in the collection", "dismissed": "papers marked not relevant"},
+)
 
 
 class CollectionPaper(BaseModel):
@@ -56,38 +55,27 @@ class PaperIds(BaseModel):
     ids: list[str] = Field(min_length=1, max_length=MAX_IDS, examples=[["0704.0001"]])
 
 
-class FeedResult(BaseModel):
-    id: str
-    title: str
-    score: float
-    explanation: ExplanationOut
-    why: str = Field(description="the explanation in words")
-    authors: list[str]
-    year: int | None
-    submitted: str | None
-    doi: str | None
-    url: str | None
+FeedResult = model_of(
+    FeedItem, "FeedResult", describe={"why": "the explanation in words"}, override={"explanation": ExplanationOut}
+)
+FeedResponse = model_of(
+    Feed,
+    "FeedResponse",
+    describe={
+        "seeds": "collection papers used as positive seeds",
+        "dismissed": "dismissed papers used as negative seeds",
+        "candidates": "new papers outside the collection that were ranked",
+    },
+)
 
 
-class FeedResponse(BaseModel):
-    collection: str
-    since: str
-    by: str
-    seeds: int = Field(description="collection papers used as positive seeds")
-    dismissed: int = Field(description="dismissed papers used as negative seeds")
-    candidates: int = Field(description="new papers outside the collection that were ranked")
-    results: list[FeedResult]
+def _writes(model: type[BaseModel], **extra: Any) -> dict[str, Any]:
+    """Route options of a write: the API key, its error answers, the response model."""
+    return {"response_model": model, "responses": WRITES, "dependencies": [Depends(require_api_key)], **extra}
 
 
 def _out(info: CollectionInfo) -> CollectionOut:
-    return CollectionOut(
-        id=info.id,
-        name=info.name,
-        created=info.created,
-        updated=info.updated,
-        papers=info.papers,
-        dismissed=info.dismissed,
-    )
+    return CollectionOut.model_validate(info, from_attributes=True)
 
 
 def _detail(catalog: Catalog, collection_id: int) -> CollectionDetail:
@@ -104,13 +92,7 @@ def list_collections(catalog: Annotated[Catalog, Depends(get_catalog)]) -> Colle
     return CollectionsResponse(results=[_out(i) for i in catalog.list_collections()])
 
 
-@router.post(
-    "/collections",
-    response_model=CollectionOut,
-    status_code=201,
-    responses=WRITES,
-    dependencies=[Depends(require_api_key)],
-)
+@router.post("/collections", **_writes(CollectionOut, status_code=201))
 def create_collection(catalog: Annotated[Catalog, Depends(get_catalog)], body: NameBody) -> CollectionOut:
     """Create an empty collection; 409 when the name is taken."""
     with catalog.transaction():
@@ -123,12 +105,7 @@ def get_collection(catalog: Annotated[Catalog, Depends(get_catalog)], collection
     return _detail(catalog, collection_id)
 
 
-@router.patch(
-    "/collections/{collection_id}",
-    response_model=CollectionOut,
-    responses=WRITES,
-    dependencies=[Depends(require_api_key)],
-)
+@router.patch("/collections/{collection_id}", **_writes(CollectionOut))
 def rename_collection(
     catalog: Annotated[Catalog, Depends(get_catalog)], collection_id: CollectionId, body: NameBody
 ) -> CollectionOut:
@@ -137,12 +114,7 @@ def rename_collection(
     return _out(info)
 
 
-@router.delete(
-    "/collections/{collection_id}",
-    response_model=CollectionOut,
-    responses=WRITES,
-    dependencies=[Depends(require_api_key)],
-)
+@router.delete("/collections/{collection_id}", **_writes(CollectionOut))
 def delete_collection(catalog: Annotated[Catalog, Depends(get_catalog)], collection_id: CollectionId) -> CollectionOut:
     """Delete a collection (its papers stay in the catalog); answers what was deleted."""
     with catalog.transaction():
@@ -156,12 +128,7 @@ def _set(catalog: Catalog, collection_id: int, ids: list[str], state: Literal["m
     return _detail(catalog, collection_id)
 
 
-@router.post(
-    "/collections/{collection_id}/papers",
-    response_model=CollectionDetail,
-    responses=WRITES,
-    dependencies=[Depends(require_api_key)],
-)
+@router.post("/collections/{collection_id}/papers", **_writes(CollectionDetail))
 def add_papers(
     catalog: Annotated[Catalog, Depends(get_catalog)], collection_id: CollectionId, body: PaperIds
 ) -> CollectionDetail:
@@ -169,12 +136,7 @@ def add_papers(
     return _set(catalog, collection_id, body.ids, "member")
 
 
-@router.post(
-    "/collections/{collection_id}/dismissed",
-    response_model=CollectionDetail,
-    responses=WRITES,
-    dependencies=[Depends(require_api_key)],
-)
+@router.post("/collections/{collection_id}/dismissed", **_writes(CollectionDetail))
 def dismiss_papers(
     catalog: Annotated[Catalog, Depends(get_catalog)], collection_id: CollectionId, body: PaperIds
 ) -> CollectionDetail:
@@ -182,12 +144,7 @@ def dismiss_papers(
     return _set(catalog, collection_id, body.ids, "dismissed")
 
 
-@router.delete(
-    "/collections/{collection_id}/papers/{paper_id:path}",
-    response_model=CollectionDetail,
-    responses=WRITES,
-    dependencies=[Depends(require_api_key)],
-)
+@router.delete("/collections/{collection_id}/papers/{paper_id:path}", **_writes(CollectionDetail))
 def remove_paper(
     catalog: Annotated[Catalog, Depends(get_catalog)],
     collection_id: CollectionId,

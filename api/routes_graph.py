@@ -6,9 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 from paperkg.api.deps import get_catalog, get_settings
+from paperkg.api.schemas import model_of
 from paperkg.catalog import Catalog
 from paperkg.graph.build import load_graph
-from paperkg.graph.explore import entity_page, find_entities, neighborhood
+from paperkg.graph.explore import EntityPage, RelatedEntity, entity_page, find_entities, neighborhood
+from paperkg.graph.model import EntityRecord
 from paperkg.graph.recommend import recommend, related
 from paperkg.records import normalize_id
 from paperkg.settings import Settings
@@ -69,13 +71,7 @@ class RecommendResponse(BaseModel):
     results: list[RecommendationOut]
 
 
-class EntityOut(BaseModel):
-    id: str
-    name: str
-    type: str
-    aliases: list[str]
-    paper_count: int
-    mention_count: int
+EntityOut = model_of(EntityRecord, "EntityOut")
 
 
 class EntitySearchResponse(BaseModel):
@@ -89,19 +85,17 @@ class EntityPaperOut(BaseModel):
     mentions: int
 
 
-class RelatedEntityOut(BaseModel):
-    id: str
-    name: str
-    type: str
-    relation: str
-    direction: str = Field(description="out: this entity is the head of the relation; in: the tail")
-    count: int
-
-
-class EntityPageOut(BaseModel):
-    entity: EntityOut
-    papers: list[EntityPaperOut]
-    related: dict[str, list[RelatedEntityOut]] = Field(description="related entities by relation type")
+RelatedEntityOut = model_of(
+    RelatedEntity,
+    "RelatedEntityOut",
+    describe={"direction": "out: this entity is the head of the relation; in: the tail"},
+)
+EntityPageOut = model_of(
+    EntityPage,
+    "EntityPageOut",
+    describe={"related": "related entities by relation type"},
+    override={"papers": list[EntityPaperOut]},
+)
 
 
 class NeighborhoodOut(BaseModel):
@@ -143,7 +137,9 @@ def get_entities(
     k: Annotated[int, Query(ge=1, le=MAX_K)] = 20,
 ) -> EntitySearchResponse:
     """Entities whose name or an alias matches the query, most papers first."""
-    return EntitySearchResponse(query=q, results=[EntityOut(**vars_of(e)) for e in find_entities(catalog, q, k)])
+    return EntitySearchResponse(
+        query=q, results=[EntityOut.model_validate(e, from_attributes=True) for e in find_entities(catalog, q, k)]
+    )
 
 
 @router.get("/entities/{entity_id:path}", response_model=EntityPageOut)
@@ -165,7 +161,3 @@ def get_neighborhood(
     """Nodes and edges around a paper or an entity, for a graph view."""
     node_id = id if catalog.get_entity(id) is not None else normalize_id(id)
     return NeighborhoodOut(**neighborhood(catalog, load_graph(settings), node_id, depth).to_dict())
-
-
-def vars_of(obj: object) -> dict:
-    return {name: getattr(obj, name) for name in obj.__slots__}  # type: ignore[attr-defined]

@@ -6,9 +6,11 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from paperkg.api.deps import get_catalog, get_settings
-from paperkg.api.routes_graph import EntityOut
-from paperkg.api.schemas import ErrorBody
+from paperkg.api.routes_graph import EntityOut  # noqa: F401 (registers EntityRecord -> EntityOut first)
+from paperkg.api.schemas import ErrorBody, model_of
 from paperkg.catalog import Catalog
+from paperkg.catalog.topics import PredictedCategory
+from paperkg.dedupe import Evidence
 from paperkg.errors import PaperNotFound
 from paperkg.graph import trends
 from paperkg.records import normalize_id
@@ -23,69 +25,30 @@ CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-class SeriesOut(BaseModel):
-    query: str = Field(description="the name asked for; `entity` is the canonical entity it resolved to")
-    entity: EntityOut
-    counts: list[int] = Field(description="papers mentioning the entity, one per period")
-    shares: list[float] = Field(description="counts divided by all papers of the period")
-    total: int
-
-
-class TrendsOut(BaseModel):
-    by: Literal["month", "year"]
-    category: str | None
-    predicted: bool
-    periods: list[str]
-    papers: list[int] = Field(description="all papers per period (after the category filter)")
-    series: list[SeriesOut]
-
-
-class RisingOut(BaseModel):
-    entity: EntityOut
-    recent: int
-    before: int
-    recent_share: float
-    before_share: float
-    growth: float = Field(description="share difference in percentage points")
-    z: float = Field(description="two-proportion z statistic of the growth")
-
-
-class RisingReportOut(BaseModel):
-    by: Literal["month", "year"]
-    category: str | None
-    recent_periods: list[str]
-    before_periods: list[str]
-    recent_papers: int
-    before_papers: int
-    min_papers: int
-    min_z: float
-    results: list[RisingOut]
-
-
-class AssociationOut(BaseModel):
-    entity: EntityOut
-    together: int = Field(description="papers mentioning both")
-    papers: int
-    pmi: float
-    npmi: float
-    lift: float
-
-
-class AssociationsOut(BaseModel):
-    entity: EntityOut
-    papers: int
-    corpus: int = Field(description="papers with any entity")
-    min_support: int
-    category: str | None
-    results: list[AssociationOut]
-
-
-class EvidenceOut(BaseModel):
-    doi: str | None
-    title: float
-    authors: float | None
-    cosine: float | None
-    reasons: list[str]
+SeriesOut = model_of(
+    trends.TrendSeries,
+    "SeriesOut",
+    describe={
+        "query": "the name asked for; `entity` is the canonical entity it resolved to",
+        "counts": "papers mentioning the entity, one per period",
+        "shares": "counts divided by all papers of the period",
+    },
+)
+TrendsOut = model_of(
+    trends.TrendReport, "TrendsOut", describe={"papers": "all papers per period (after the category filter)"}
+)
+RisingOut = model_of(
+    trends.Rising,
+    "RisingOut",
+    describe={
+        "growth": "share difference in percentage points",
+        "z": "two-proportion z statistic of the growth",
+    },
+)
+RisingReportOut = model_of(trends.RisingReport, "RisingReportOut")
+AssociationOut = model_of(trends.Association, "AssociationOut", describe={"together": "papers mentioning both"})
+AssociationsOut = model_of(trends.AssociationReport, "AssociationsOut", describe={"corpus": "papers with any entity"})
+EvidenceOut = model_of(Evidence, "EvidenceOut")
 
 
 class DuplicateOut(BaseModel):
@@ -100,11 +63,7 @@ class DuplicatesOut(BaseModel):
     pairs: list[DuplicateOut]
 
 
-class PredictedOut(BaseModel):
-    category: str
-    rank: int
-    confidence: float = Field(description="the predictor's probability")
-    model: str
+PredictedOut = model_of(PredictedCategory, "PredictedOut", describe={"confidence": "the predictor's probability"})
 
 
 class TopicsOut(BaseModel):
@@ -181,7 +140,5 @@ def get_topics(catalog: CatalogDep, paper_id: Annotated[str, Path(min_length=1, 
     return {
         "id": paper.id,
         "categories": paper.categories,
-        "predicted": [
-            {"category": p.category, "rank": p.rank, "confidence": p.confidence, "model": p.model} for p in preds
-        ],
+        "predicted": [PredictedOut.model_validate(p, from_attributes=True) for p in preds],
     }

@@ -2,9 +2,53 @@
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+import types
+import typing
+from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
+
+# dataclass -> the response model built from it, so that a nested dataclass shows under its model's name
+_MODELS: dict[type, type[BaseModel]] = {}
+
+
+def model_of(
+    source: type,
+    name: str,
+    *,
+    describe: dict[str, str] | None = None,
+    override: dict[str, Any] | None = None,
+    base: type[BaseModel] = BaseModel,
+) -> type[BaseModel]:
+    """A response model with the fields and types of a dataclass: the HTTP schema cannot drift from the library.
+
+    Every field is required (a response always carries it). `describe` adds /docs text per field, `override`
+    replaces a field's type (a `dict` explanation shown as its model); dataclasses nested in fields become the
+    models already built from them.
+    """
+    hints = typing.get_type_hints(source)
+    describe, override = describe or {}, override or {}
+    fields: dict[str, Any] = {
+        f.name: (override.get(f.name, _swap(hints[f.name])), Field(description=describe.get(f.name)))
+        for f in dataclasses.fields(source)
+    }
+    model = create_model(name, __base__=base, __module__=__name__, __doc__=None, **fields)
+    _MODELS[source] = model
+    return model
+
+
+def _swap(tp: Any) -> Any:
+    if isinstance(tp, type) and tp in _MODELS:
+        return _MODELS[tp]
+    args = get_args(tp)
+    origin = get_origin(tp)
+    if not args or origin is Literal:
+        return tp
+    swapped = tuple(_swap(a) for a in args)
+    if origin in (Union, types.UnionType):
+        return Union[swapped]  # noqa: UP007 (built from a tuple)
+    return origin[swapped if len(swapped) > 1 else swapped[0]]
 
 
 class PaperOut(BaseModel):

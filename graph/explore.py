@@ -9,28 +9,8 @@ from paperkg.catalog import Catalog
 from paperkg.catalog.entities import EntityRow
 from paperkg.errors import EntityNotFound, GraphUnavailable, PaperNotFound
 from paperkg.graph.build import KnowledgeGraph
+from paperkg.graph.model import EntityRecord
 from paperkg.graph.normalize import normalize
-
-
-@dataclass(slots=True)
-class EntitySummary:
-    id: str
-    name: str
-    type: str
-    aliases: list[str]
-    paper_count: int
-    mention_count: int
-
-    @classmethod
-    def of(cls, e: EntityRow) -> EntitySummary:
-        return cls(
-            id=e.key,
-            name=e.name,
-            type=e.type,
-            aliases=e.aliases,
-            paper_count=e.paper_count,
-            mention_count=e.mention_count,
-        )
 
 
 @dataclass(slots=True)
@@ -45,7 +25,7 @@ class RelatedEntity:
 
 @dataclass(slots=True)
 class EntityPage:
-    entity: EntitySummary
+    entity: EntityRecord
     papers: list[dict] = field(default_factory=list)  # {id, title, mentions}
     related: dict[str, list[RelatedEntity]] = field(default_factory=dict)  # by relation type
 
@@ -53,7 +33,7 @@ class EntityPage:
         return asdict(self)
 
 
-def find_entities(catalog: Catalog, query: str, limit: int = 20) -> list[EntitySummary]:
+def find_entities(catalog: Catalog, query: str, limit: int = 20) -> list[EntityRecord]:
     """Exact key or alias matches first, then substring matches, most papers first."""
     query = query.strip()
     if not query:
@@ -66,7 +46,7 @@ def find_entities(catalog: Catalog, query: str, limit: int = 20) -> list[EntityS
         exact.setdefault(e.key, e)
     for e in catalog.search_entities(query, limit):
         exact.setdefault(e.key, e)
-    return [EntitySummary.of(e) for e in list(exact.values())[:limit]]
+    return [EntityRecord.of(e) for e in list(exact.values())[:limit]]
 
 
 def resolve_entity(catalog: Catalog, query_or_id: str) -> EntityRow:
@@ -84,7 +64,7 @@ def entity_page(
     catalog: Catalog, kg: KnowledgeGraph | None, query_or_id: str, papers: int = 20, related: int = 10
 ) -> EntityPage:
     e = resolve_entity(catalog, query_or_id)
-    page = EntityPage(entity=EntitySummary.of(e))
+    page = EntityPage(entity=EntityRecord.of(e))
     page.papers = [
         {"id": pid, "title": title, "mentions": n} for pid, title, n in catalog.papers_of_entity(e.pk, papers)
     ]

@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from paperkg.catalog import Catalog
+from paperkg.catalog.entities import EntityRow
 
 # SciERC relation labels -> Neo4j relationship types (hyphens are not allowed unquoted)
 REL_TYPES = {
@@ -40,6 +41,18 @@ class EntityRecord:
     aliases: list[str]
     paper_count: int
     mention_count: int
+
+    @classmethod
+    def of(cls, row: EntityRow) -> EntityRecord:
+        """The entity as the graph, the API and the CLI show it: its key is its id, the catalog pk stays inside."""
+        return cls(
+            id=row.key,
+            name=row.name,
+            type=row.type,
+            aliases=row.aliases,
+            paper_count=row.paper_count,
+            mention_count=row.mention_count,
+        )
 
 
 @dataclass(slots=True)
@@ -101,17 +114,7 @@ def read_snapshot(catalog: Catalog) -> GraphSnapshot:
         for (h, rt, t), (n, ids) in sorted(rel_stats.items())
     ]
     entity_records = sorted(
-        (
-            EntityRecord(
-                id=e.key,
-                name=e.name,
-                type=e.type,
-                aliases=e.aliases,
-                paper_count=e.paper_count,
-                mention_count=e.mention_count,
-            )
-            for e in entities.values()
-        ),
+        (EntityRecord.of(e) for e in entities.values()),
         key=lambda e: e.id,
     )
     return GraphSnapshot(

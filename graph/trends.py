@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 from paperkg.catalog import Catalog
 from paperkg.catalog.trends import Period
 from paperkg.errors import BadInput
-from paperkg.graph.explore import EntitySummary, resolve_entity
+from paperkg.graph.explore import resolve_entity
+from paperkg.graph.model import EntityRecord
 
 # --- trends --------------------------------------------------------------------------------------------
 
@@ -16,7 +17,7 @@ from paperkg.graph.explore import EntitySummary, resolve_entity
 @dataclass(slots=True)
 class TrendSeries:
     query: str  # what was asked for ("CNN"); the entity is the canonical one it resolved to
-    entity: EntitySummary
+    entity: EntityRecord
     counts: list[int]  # papers mentioning the entity, one per period of the report
     shares: list[float]  # counts / all papers of that period (0 when the period has none)
     total: int
@@ -81,7 +82,7 @@ def entity_trends(
     for query, e in zip(queries, entities, strict=True):
         c = [counts[e.pk].get(p, 0) for p in periods]
         shares = [round(n / t, 6) if t else 0.0 for n, t in zip(c, papers, strict=True)]
-        report.series.append(TrendSeries(query, EntitySummary.of(e), c, shares, sum(c)))
+        report.series.append(TrendSeries(query, EntityRecord.of(e), c, shares, sum(c)))
     return report
 
 
@@ -90,7 +91,7 @@ def entity_trends(
 
 @dataclass(slots=True)
 class Rising:
-    entity: EntitySummary
+    entity: EntityRecord
     recent: int  # papers mentioning it in the recent window
     before: int  # ... in the window before
     recent_share: float
@@ -185,7 +186,7 @@ def rising_entities(
     for growth, z, entity_pk, r, b in scored[:limit]:
         report.results.append(
             Rising(
-                EntitySummary.of(rows[entity_pk]),
+                EntityRecord.of(rows[entity_pk]),
                 r,
                 b,
                 round(r / n_r, 6),
@@ -202,7 +203,7 @@ def rising_entities(
 
 @dataclass(slots=True)
 class Association:
-    entity: EntitySummary
+    entity: EntityRecord
     together: int  # papers mentioning both
     papers: int  # papers mentioning this entity
     pmi: float  # log2 of observed / expected co-occurrence
@@ -212,7 +213,7 @@ class Association:
 
 @dataclass(slots=True)
 class AssociationReport:
-    entity: EntitySummary
+    entity: EntityRecord
     papers: int  # papers mentioning the asked entity
     corpus: int  # papers with any entity (the denominator of every probability)
     min_support: int
@@ -244,7 +245,7 @@ def associations(
     }
     totals = catalog.entity_paper_totals([e.pk, *together], category=category, predicted=predicted)
     n_x = totals.get(e.pk, 0)
-    report = AssociationReport(EntitySummary.of(e), n_x, n, min_support, category)
+    report = AssociationReport(EntityRecord.of(e), n_x, n, min_support, category)
     scored = []
     for other, n_xy in together.items():
         n_y = totals.get(other, 0)
@@ -260,6 +261,6 @@ def associations(
     rows = catalog.entities_by_pk([t[2] for t in scored[:limit]])
     for pmi, n_xy, other, n_y, npmi in scored[:limit]:
         report.results.append(
-            Association(EntitySummary.of(rows[other]), n_xy, n_y, round(pmi, 4), round(npmi, 4), round(2**pmi, 4))
+            Association(EntityRecord.of(rows[other]), n_xy, n_y, round(pmi, 4), round(npmi, 4), round(2**pmi, 4))
         )
     return report
