@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass(slots=True)
@@ -16,7 +17,8 @@ class Fused:
     parts: dict[str, float] = field(default_factory=dict)  # each retriever's contribution to `score`
 
 
-def _minmax(scores: list[float]) -> list[float]:
+def minmax(scores: list[float]) -> list[float]:
+    """Scores rescaled to 0..1 over one candidate list (all 1.0 when they are equal)."""
     if not scores:
         return []
     lo, hi = min(scores), max(scores)
@@ -42,12 +44,25 @@ def convex(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], wei
     weight works across queries (unlike raw scores, whose BM25 range depends on query length).
     """
     out = _collect(dense, lexical)
-    for (pk, _), norm in zip(dense, _minmax([s for _, s in dense]), strict=True):
+    for (pk, _), norm in zip(dense, minmax([s for _, s in dense]), strict=True):
         out[pk].parts["dense"] = weight * norm
-    for (pk, _), norm in zip(lexical, _minmax([s for _, s in lexical]), strict=True):
+    for (pk, _), norm in zip(lexical, minmax([s for _, s in lexical]), strict=True):
         out[pk].parts["lexical"] = (1 - weight) * norm
     for f in out.values():
         f.score = sum(f.parts.values())
+    return sorted(out.values(), key=lambda f: (-f.score, f.pk))
+
+
+def single(hits: list[tuple[int, float]], retriever: Literal["dense", "lexical"]) -> list[Fused]:
+    """One retriever's own ranking: the score is its raw score (cosine or BM25), which is also its only part.
+
+    Raw rather than min-max scores: a single list needs no common scale, and a cosine says more than a rank
+    within this query's candidates.
+    """
+    out = _collect(hits, []) if retriever == "dense" else _collect([], hits)
+    for pk, s in hits:
+        out[pk].score = s
+        out[pk].parts[retriever] = s
     return sorted(out.values(), key=lambda f: (-f.score, f.pk))
 
 

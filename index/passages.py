@@ -27,7 +27,7 @@ from paperkg.errors import IndexNotReady
 from paperkg.index import artifacts
 from paperkg.index.dense import DenseIndex
 from paperkg.index.encoder import load_encoder, spec_from_settings
-from paperkg.index.fusion import Fused, _minmax
+from paperkg.index.fusion import Fused, minmax
 from paperkg.settings import Settings
 from tqdm import tqdm
 
@@ -309,7 +309,7 @@ def fuse_passages(
     if fusion == "rrf":
         parts = [1.0 / (rrf_k + rank) for rank in range(1, len(passage_hits) + 1)]
     else:
-        parts = [weight * n for n in _minmax([s for _, s in passage_hits])]
+        parts = [weight * n for n in minmax([s for _, s in passage_hits])]
     for (pk, _), part in zip(passage_hits, parts, strict=True):
         f = out.setdefault(pk, Fused(pk, 0.0))
         f.parts["passage"] = part

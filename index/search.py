@@ -156,13 +156,9 @@ class Searcher:
         if mode in ("hybrid", "lexical"):
             lexical_hits = self.lexical.search([query], depth, allowed)[0]
         if mode == "dense":
-            ranked = fusion.convex(dense_hits, [], 1.0)
-            for f in ranked:
-                f.score = f.dense or 0.0
+            ranked = fusion.single(dense_hits, "dense")
         elif mode == "lexical":
-            ranked = fusion.convex([], lexical_hits, 0.0)
-            for f in ranked:
-                f.score = f.lexical or 0.0
+            ranked = fusion.single(lexical_hits, "lexical")
         elif self.settings.fusion == "rrf":
             ranked = fusion.rrf(dense_hits, lexical_hits, self.settings.rrf_k)
         else:

@@ -26,3 +26,14 @@ def test_rrf_hand_checked() -> None:
 def test_single_list_and_ties() -> None:
     assert [f.pk for f in convex([], [(7, 2.0), (8, 2.0)], weight=0.5)] == [7, 8]
     assert convex([], [], 0.5) == []
+
+
+def test_single_keeps_raw_scores_as_the_only_part() -> None:
+    from paperkg.index.fusion import single
+
+    out = single([(5, 0.8), (6, 0.8), (2, 0.3)], "dense")
+    assert [f.pk for f in out] == [5, 6, 2]  # equal scores: lower pk first, as in the fused rankings
+    assert [f.score for f in out] == [0.8, 0.8, 0.3]
+    assert all(f.parts == {"dense": f.score} and f.dense_rank is not None for f in out)
+    lexical = single([(9, 12.5), (4, 3.0)], "lexical")
+    assert [(f.pk, f.parts, f.lexical_rank) for f in lexical] == [(9, {"lexical": 12.5}, 1), (4, {"lexical": 3.0}, 2)]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from paperkg.catalog import open_catalog
 from paperkg.index.build import update_indexes
 from paperkg.index.search import Searcher
@@ -33,6 +34,28 @@ def test_search_modes_filters_and_pagination(small_home) -> None:
         assert s.search("learning", k=5, category="no-such-cat") == []
         similar = s.similar("0704.0001", k=3)
         assert len(similar) == 3 and all(h.paper.id != "0704.0001" for h in similar)
+
+
+def test_why_parts_add_up_to_the_score_in_every_mode(small_home) -> None:
+    """The explanation of a hit is its score split by retriever, whatever the mode and the fusion."""
+    query = "diffusion models for image generation"
+    with open_catalog(small_home.catalog_path) as cat:
+        for fusion in ("convex", "rrf"):
+            s = Searcher(small_home.model_copy(update={"fusion": fusion}), cat)
+            for mode in ("hybrid", "dense", "lexical"):
+                hits = s.search(query, k=10, mode=mode)
+                assert hits, (fusion, mode)
+                for h in hits:
+                    assert h.parts, (fusion, mode)
+                    assert sum(h.parts.values()) == pytest.approx(h.score, abs=1e-9), (fusion, mode, h.parts)
+                    why = h.to_dict()["why"]["contributions"]
+                    assert sum(why.values()) == pytest.approx(h.to_dict()["score"], abs=1e-3)
+                expected = {"hybrid": {"dense", "lexical"}, "dense": {"dense"}, "lexical": {"lexical"}}[mode]
+                assert set().union(*(h.parts for h in hits)) <= expected
+                if mode == "dense":
+                    assert all(h.score == pytest.approx(h.dense) for h in hits)  # the score stays the cosine
+                if mode == "lexical":
+                    assert all(h.score == pytest.approx(h.lexical) for h in hits)  # ... and the BM25 score
 
 
 def test_only_changed_papers_are_reembedded(tmp_path: Path, sample_lines: list[bytes]) -> None:
