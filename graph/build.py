@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from paperkg.catalog import Catalog
+from paperkg.graph.csr import row_cols, row_items
 from paperkg.graph.resolve import ResolveReport, resolve_entities
 from paperkg.settings import Settings
 
@@ -371,16 +372,13 @@ def to_networkx(kg: KnowledgeGraph, paper_rows: list[int] | None = None):
     for r in rows:
         pid = kg.paper_ids[r]
         g.add_node(pid, label="Paper")
-        m = kg.mentions
-        for j, count in zip(
-            m.indices[m.indptr[r] : m.indptr[r + 1]], m.data[m.indptr[r] : m.indptr[r + 1]], strict=True
-        ):
+        for j, count in zip(*row_items(kg.mentions, r), strict=True):
             g.add_node(kg.entity_keys[j], label="Entity", name=kg.entity_names[j], type=kg.entity_types[j])
             g.add_edge(pid, kg.entity_keys[j], key="MENTIONS", count=int(count))
-        for a in kg.wrote.indices[kg.wrote.indptr[r] : kg.wrote.indptr[r + 1]]:
+        for a in row_cols(kg.wrote, r):
             g.add_node(kg.authors[a], label="Author")
             g.add_edge(kg.authors[a], pid, key="WROTE")
-        for c in kg.cites.indices[kg.cites.indptr[r] : kg.cites.indptr[r + 1]]:
+        for c in row_cols(kg.cites, r):
             target = kg.paper_ids[c] if c < kg.n_papers else kg.externals[c - kg.n_papers]
             g.add_node(target, label="Paper")
             g.add_edge(pid, target, key="CITES")

@@ -9,6 +9,7 @@ from paperkg.catalog import Catalog
 from paperkg.catalog.entities import EntityRow
 from paperkg.errors import EntityNotFound, GraphUnavailable, PaperNotFound
 from paperkg.graph.build import KnowledgeGraph
+from paperkg.graph.csr import row_cols, row_items
 from paperkg.graph.model import EntityRecord
 from paperkg.graph.normalize import normalize
 
@@ -162,28 +163,23 @@ def _node(kg: KnowledgeGraph, kind: str, i: int) -> dict:
 
 
 def _adjacent(kg: KnowledgeGraph, kind: str, i: int, limit: int):
-    def row(m, r):
-        return m.indices[m.indptr[r] : m.indptr[r + 1]], m.data[m.indptr[r] : m.indptr[r + 1]]
-
     if kind == "P":
         pid = kg.paper_ids[i]
-        cols, counts = row(kg.mentions, i)
+        cols, counts = row_items(kg.mentions, i)
         order = np.argsort(-kg.entity_idf[cols] * counts, kind="stable")[:limit]
         for j, n in zip(cols[order].tolist(), counts[order].tolist(), strict=True):
             yield ("E", j), {"source": pid, "target": kg.entity_keys[j], "type": "MENTIONS", "count": int(n)}
-        for a in row(kg.wrote, i)[0][:limit].tolist():
+        for a in row_cols(kg.wrote, i)[:limit].tolist():
             yield ("A", a), {"source": kg.authors[a], "target": pid, "type": "WROTE"}
-        for c in row(kg.cites, i)[0][:limit].tolist():
+        for c in row_cols(kg.cites, i)[:limit].tolist():
             other = ("P", c) if c < kg.n_papers else ("X", c - kg.n_papers)
             yield other, {"source": pid, "target": _node(kg, *other)["id"], "type": "CITES"}
         if i < kg.cited_by.shape[1]:
-            cb = kg.cited_by
-            for c in cb.indices[cb.indptr[i] : cb.indptr[i + 1]][:limit].tolist():
+            for c in row_cols(kg.cited_by, i)[:limit].tolist():
                 yield ("P", c), {"source": kg.paper_ids[c], "target": pid, "type": "CITES"}
     elif kind == "E":
         key = kg.entity_keys[i]
-        ep = kg.entity_papers
-        rows, counts = ep.indices[ep.indptr[i] : ep.indptr[i + 1]], ep.data[ep.indptr[i] : ep.indptr[i + 1]]
+        rows, counts = row_items(kg.entity_papers, i)
         for r, n in list(zip(rows.tolist(), counts.tolist(), strict=True))[:limit]:
             yield ("P", r), {"source": kg.paper_ids[r], "target": key, "type": "MENTIONS", "count": int(n)}
         for k in np.flatnonzero((kg.rel_head == i) | (kg.rel_tail == i))[:limit].tolist():
@@ -199,11 +195,8 @@ def _adjacent(kg: KnowledgeGraph, kind: str, i: int, limit: int):
                 },
             )
     elif kind == "A":
-        ap = kg.author_papers
-        for r in ap.indices[ap.indptr[i] : ap.indptr[i + 1]][:limit].tolist():
+        for r in row_cols(kg.author_papers, i)[:limit].tolist():
             yield ("P", r), {"source": kg.authors[i], "target": kg.paper_ids[r], "type": "WROTE"}
     elif kind == "X":
-        cb = kg.cited_by
-        col = kg.n_papers + i
-        for r in cb.indices[cb.indptr[col] : cb.indptr[col + 1]][:limit].tolist():
+        for r in row_cols(kg.cited_by, kg.n_papers + i)[:limit].tolist():
             yield ("P", r), {"source": kg.paper_ids[r], "target": kg.externals[i], "type": "CITES"}
