@@ -55,6 +55,16 @@ class BadInput(PaperkgError):
     http_status = 422
 
 
+class ConfigError(PaperkgError, ValueError):
+    """A setting the run cannot work with: a bad value, an unknown backend, a backend not installed.
+
+    A ValueError too, so callers that caught the generic error before still do. The server's configuration is
+    wrong, not the request: 500 over HTTP, exit code 1 on the command line.
+    """
+
+    http_status = 500
+
+
 class CollectionNotFound(PaperkgError):
     http_status = 404
 

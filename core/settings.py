@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from paperkg import model_cache
+from paperkg.errors import ConfigError
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -99,7 +100,10 @@ def load_settings(home: Path | str | None = None, **overrides: Any) -> Settings:
     file_values: dict[str, Any] = {}
     config_file = resolved_home / "config.toml"
     if config_file.is_file():
-        file_values = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        try:
+            file_values = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_file}: not valid TOML ({exc})") from None
     env_values = {k: v for k, v in base.model_dump(exclude_unset=True).items()}
     merged = {**file_values, **env_values, **{k: v for k, v in overrides.items() if v is not None}}
     merged["home"] = resolved_home

@@ -9,7 +9,7 @@ from typing import Any
 
 import faiss
 import numpy as np
-from paperkg.errors import IndexNotReady, ModelMismatch
+from paperkg.errors import ConfigError, IndexNotReady, ModelMismatch
 from paperkg.index import artifacts
 
 # Exact inner-product search is perfect but scans every vector: ~2 ms per query at 20k papers, ~20 ms at 100k,
@@ -42,7 +42,7 @@ def make_index(kind: str, dim: int, n_hint: int = 0) -> faiss.Index:
         )
         index.nprobe = ivf_nprobe(index.nlist)
         return index
-    raise ValueError(f"unknown index kind {kind!r}")
+    raise ConfigError(f"unknown index kind {kind!r} (expected flat or ivf-sq8)")
 
 
 def choose_kind(n: int, exact_max: int) -> str:

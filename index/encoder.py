@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+from paperkg.errors import ConfigError
 from paperkg.hostinfo import CpuInfo
 from paperkg.index import quality_gate
 from paperkg.index.backend_choice import embedding_choice
@@ -46,10 +47,10 @@ def resolve_device(requested: str = "auto", *, cuda_available: bool | None = Non
         return "cpu"
     if requested == "cuda":
         if not cuda_available:
-            raise ValueError("--device cuda requested but no CUDA device is available")
+            raise ConfigError("--device cuda requested but no CUDA device is available")
         return "cuda"
     if requested != "auto":
-        raise ValueError(f"unknown device {requested!r} (expected auto, cpu or cuda)")
+        raise ConfigError(f"unknown device {requested!r} (expected auto, cpu or cuda)")
     return "cuda" if cuda_available else "cpu"
 
 
@@ -91,7 +92,7 @@ def resolve_backend(
         return "torch"
     if requested == "openvino-int8":
         if not (fast_available if fast_available is not None else _fast_module(requested).available()):
-            raise ValueError("encoder backend openvino-int8 needs: pip install openvino nncf onnx")
+            raise ConfigError("encoder backend openvino-int8 needs: pip install openvino nncf onnx")
         return "openvino-int8"
     if requested == "onnx-int8":
         if fast_available is None:
@@ -99,10 +100,10 @@ def resolve_backend(
 
             fast_available = fast_encoder.available()
         if not fast_available:
-            raise ValueError("encoder backend onnx-int8 needs the `fast` extra: pip install onnx onnxruntime")
+            raise ConfigError("encoder backend onnx-int8 needs the `fast` extra: pip install onnx onnxruntime")
         return "onnx-int8"
     if requested != "auto":
-        raise ValueError(f"unknown encoder backend {requested!r} (expected auto, torch, onnx-int8 or openvino-int8)")
+        raise ConfigError(f"unknown encoder backend {requested!r} (expected auto, torch, onnx-int8 or openvino-int8)")
     return embedding_choice(host, onnx=fast_available, openvino=openvino_available).backend  # type: ignore[return-value]
 
 
@@ -213,7 +214,7 @@ def spec_from_settings(settings: object) -> EncoderSpec:
         if problem is None:
             return spec
         if requested == backend:
-            raise ValueError(problem)
+            raise ConfigError(problem)
         log.warning("encoder: %s; trying the next backend", problem)
     return EncoderSpec(str(model), device, seq, "torch", cache)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
+from paperkg.errors import ConfigError
 from paperkg.graph.tagger.artifact import load_artifact
 from paperkg.graph.tagger.batching import build_pairs, span_index
 from paperkg.graph.tagger.data import ENTITY_TYPES, RELATION_TYPES
@@ -310,7 +311,7 @@ def resolve_backend(backend: str | None = None) -> str:
     """The requested encoder backend: the argument, else $PAPERKG_TAGGER_BACKEND, else "auto"."""
     choice = (backend or os.environ.get(BACKEND_ENV) or "auto").strip().lower()
     if choice not in BACKENDS:
-        raise ValueError(f"tagger backend {choice!r}: expected one of {', '.join(BACKENDS)}")
+        raise ConfigError(f"tagger backend {choice!r}: expected one of {', '.join(BACKENDS)}")
     return choice
 
 
