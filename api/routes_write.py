@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import threading
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Security
@@ -12,17 +11,13 @@ from paperkg.api import deps
 from paperkg.api.deps import get_catalog, get_settings
 from paperkg.api.schemas import ErrorBody
 from paperkg.catalog import Catalog
-from paperkg.ingest.json_records import from_json
-from paperkg.limits import RecordLimits, using_limits
+from paperkg.pipeline.write import write_record
 from paperkg.settings import Settings
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 router = APIRouter(tags=["write"])
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="equal to PAPERKG_API_KEY")
-
-# one writer at a time per process: the index update reads the catalog diff, then publishes a new version
-_write_lock = threading.Lock()
 
 EXAMPLE = {
     "id": "2401.00001",
@@ -75,26 +70,11 @@ def post_paper(
     ],
 ) -> WriteResult:
     """Validate one record like `paperkg ingest` does, upsert it, then update the indexes incrementally."""
-    from paperkg.index.sync import needs_sync, sync_indexes
-
-    with using_limits(RecordLimits.from_settings(settings)):  # the same size limits as `paperkg ingest`
-        paper = from_json(record)  # BadRecord -> 422 naming the field (limits, NUL, lone surrogates included)
-    with _write_lock:
-        with catalog.transaction():
-            counts = catalog.upsert_papers([paper])
-            if counts.new or counts.updated:
-                catalog.match_citations()
-        status: Literal["new", "updated", "unchanged"] = (
-            "new" if counts.new else "updated" if counts.updated else "unchanged"
-        )
-        # an unchanged paper may still be missing from an index (a writer killed earlier): repair it then
-        if status == "unchanged" and not needs_sync(catalog, settings):
-            return WriteResult(id=paper.id, status=status)
-        # committed first, then the home's writer lock without waiting: when another writer (a CLI ingest)
-        # holds it, that writer indexes this paper before it lets go (index/sync.py)
-        summary = sync_indexes(catalog, settings, wait=False)
-        if summary is None:
-            return WriteResult(id=paper.id, status=status, index={"deferred": DEFERRED})
-        for searcher in list(deps._searchers.values()):
-            searcher.reload()
-    return WriteResult(id=paper.id, status=status, index=summary.as_dict())
+    written = write_record(catalog, settings, record)  # BadRecord -> 422 naming the field
+    if written.deferred:
+        return WriteResult(id=written.id, status=written.status, index={"deferred": DEFERRED})
+    if written.index is None:
+        return WriteResult(id=written.id, status=written.status)
+    for searcher in list(deps._searchers.values()):
+        searcher.reload()
+    return WriteResult(id=written.id, status=written.status, index=written.index.to_json())

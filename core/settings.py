@@ -16,7 +16,8 @@ DEFAULT_HOME = Path.home() / ".paperkg"
 
 
 class Settings(BaseSettings):
-    """Everything configurable; `paperkg config` prints it back, and runs store it beside their outputs."""
+    """Everything configurable; `paperkg config` prints it back. What an output depends on is recorded with it
+    (each index manifest holds the encoder it was built with, and refuses to load under another)."""
 
     model_config = SettingsConfigDict(env_prefix="PAPERKG_", extra="ignore")
 

@@ -31,8 +31,10 @@ def graph_dir(settings: Settings) -> Path:
     return settings.home / "graph"
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class BuildReport:
+    """What one graph build did: the entity resolution, and the graph's counts (rebuilt or unchanged)."""
+
     resolve: ResolveReport
     rebuilt: bool
     papers: int = 0

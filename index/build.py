@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from paperkg.index import artifacts
 from paperkg.index.dense import DenseIndex
 from paperkg.index.encoder import load_encoder, spec_from_settings
 from paperkg.index.lexical import LexicalIndex, document_text
-from paperkg.index.passages import update_passages
+from paperkg.index.passages import PassageSummary, update_passages
 from paperkg.settings import Settings
 from tqdm import tqdm
 
@@ -23,18 +24,20 @@ DENSE = "dense"
 EMBED_CHUNK = 1024  # papers embedded and added per step: bounds memory and paces the progress bar
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class IndexSummary:
+    """What one index update did (dense, lexical, and the passage index of PDFs' full text)."""
+
     embedded: int = 0
     removed: int = 0
     dense_total: int = 0
     lexical_total: int = 0
     dense_kind: str = ""
     seconds: float = 0.0
-    passages: dict[str, object] | None = None  # full-text passage index (PDFs only)
+    passages: PassageSummary | None = None  # full-text passage index (PDFs only)
     failed: int = 0  # papers the encoder could not process (recorded per paper, see `paperkg failed`)
 
-    def as_dict(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {
             "embedded": self.embedded,
             "removed": self.removed,
@@ -42,7 +45,7 @@ class IndexSummary:
             "lexical_total": self.lexical_total,
             "dense_index": self.dense_kind,
             "seconds": round(self.seconds, 2),
-            "passages": self.passages,
+            "passages": None if self.passages is None else self.passages.to_json(),
             "failed": self.failed,
         }
 
@@ -72,20 +75,11 @@ def update_indexes(
     marks alone, so a run killed anywhere, or writers that raced, are repaired by the next run. Callers that
     can run concurrently hold the home's writer lock (index/sync.py)."""
     started = time.perf_counter()
-    summary = IndexSummary()
+    embedded = removed = failures = 0
     spec = spec_from_settings(settings)
     encoder_info = spec.describe()
-    if rebuild:
-        with catalog.transaction():
-            catalog.forget_indexed(DENSE)
-    try:
-        dense = None if rebuild else DenseIndex.load(dense_root(settings), encoder_info)
-    except IndexNotReady:
-        dense = None
+    dense = _open_dense(catalog, settings, encoder_info, rebuild=rebuild)
     if dense is None:
-        if not rebuild:
-            with catalog.transaction():
-                catalog.forget_indexed(DENSE)
         encoder = load_encoder(spec)
         dense = DenseIndex.empty(encoder.dim, encoder_info)
     todo, gone = catalog.index_diff(DENSE, present=dense.all_ids().tolist())
@@ -94,7 +88,7 @@ def update_indexes(
     if todo or gone:
         encoder = load_encoder(spec)
         dense.remove(todo + gone)
-        summary.removed = len(gone)
+        removed = len(gone)
         marks: list[tuple[int, str]] = []
         bar = tqdm(total=len(todo), desc="embed", unit=" papers", disable=not progress, leave=False)
         for start in range(0, len(todo), EMBED_CHUNK):
@@ -107,22 +101,15 @@ def update_indexes(
                 with catalog.transaction():
                     for pk, reason in errors.items():
                         catalog.record_failure(DENSE, pk, hashes[pk], reason)
-                summary.failed += len(errors)
+                failures += len(errors)
             dense.add(ids, vectors)
             marks.extend((pk, hashes[pk]) for pk in ids)
-            summary.embedded += len(ids)
+            embedded += len(ids)
             bar.update(len(chunk))
             # bounded memory in bulk builds: go IVF-SQ8 as soon as the threshold is crossed
             dense.rebalance(settings.exact_index_max, expected=dense.count + len(todo) - start - len(chunk))
         bar.close()
-        dense.rebalance(settings.exact_index_max)
-        dense.save(dense_root(settings))
-        _crash_point("after-dense-publish")
-        # mark only after the new version is published: a kill in between just re-embeds these papers
-        with catalog.transaction():
-            catalog.forget_indexed(DENSE, gone)
-            catalog.mark_indexed_hashes(DENSE, marks)
-        _crash_point("after-dense-mark")
+        _publish_dense(catalog, settings, dense, marks, gone)
     elif not (dense_root(settings) / "CURRENT").is_file():
         dense.save(dense_root(settings))
     digest = catalog.catalog_digest()  # taken before reading the texts: a change meanwhile shows next time
@@ -131,14 +118,81 @@ def update_indexes(
         lexical = LexicalIndex.build(docs, progress=progress, total=catalog.count_papers())
         lexical.manifest["catalog_digest"] = digest
         lexical.save(lexical_root(settings))
-        summary.lexical_total = lexical.count
+        lexical_total = lexical.count
     else:
-        summary.lexical_total = LexicalIndex.load(lexical_root(settings)).count
-    summary.dense_total = dense.count
-    summary.dense_kind = dense.kind
-    summary.passages = update_passages(catalog, settings, rebuild=rebuild, progress=progress).as_dict()
-    summary.seconds = time.perf_counter() - started
-    return summary
+        lexical_total = LexicalIndex.load(lexical_root(settings)).count
+    passages = update_passages(catalog, settings, rebuild=rebuild, progress=progress)
+    return IndexSummary(
+        embedded=embedded,
+        removed=removed,
+        dense_total=dense.count,
+        lexical_total=lexical_total,
+        dense_kind=dense.kind,
+        seconds=time.perf_counter() - started,
+        passages=passages,
+        failed=failures,
+    )
+
+
+def _open_dense(
+    catalog: Catalog, settings: Settings, encoder_info: dict, *, rebuild: bool = False
+) -> DenseIndex | None:
+    """The published dense index; None when there is none (or on rebuild), and then every dense mark is
+    forgotten: the papers are embedded again into a new index."""
+    if not rebuild:
+        try:
+            return DenseIndex.load(dense_root(settings), encoder_info)
+        except IndexNotReady:
+            pass
+    with catalog.transaction():
+        catalog.forget_indexed(DENSE)
+    return None
+
+
+def _publish_dense(
+    catalog: Catalog, settings: Settings, dense: DenseIndex, marks: list[tuple[int, str]], gone: list[int]
+) -> None:
+    dense.rebalance(settings.exact_index_max)
+    dense.save(dense_root(settings))
+    _crash_point("after-dense-publish")
+    # mark only after the new version is published: a kill in between just re-embeds these papers
+    with catalog.transaction():
+        catalog.forget_indexed(DENSE, gone)
+        catalog.mark_indexed_hashes(DENSE, marks)
+    _crash_point("after-dense-mark")
+
+
+def add_vectors(
+    catalog: Catalog, settings: Settings, batches: Iterable[tuple[list[int], list[str], np.ndarray]]
+) -> int:
+    """The dense step for vectors computed elsewhere (the Ray run's workers): from batches of (paper keys, the
+    content hash each vector was made from, vectors), add those of papers the published index lacks when the
+    catalog still holds that content, then publish. The first usable vector of a paper wins; papers left out
+    are embedded by `update_indexes`. Returns the number of papers added."""
+    encoder_info = spec_from_settings(settings).describe()
+    dense = _open_dense(catalog, settings, encoder_info)
+    todo, _gone = catalog.index_diff(DENSE, present=None if dense is None else dense.all_ids().tolist())
+    wanted = set(todo)
+    marks: list[tuple[int, str]] = []
+    for pks, hashes, vectors in batches:
+        current = catalog.hashes([pk for pk in pks if pk in wanted])
+        rows = []
+        for row, (pk, content_hash) in enumerate(zip(pks, hashes, strict=True)):
+            if pk in wanted and current.get(pk) == content_hash:
+                wanted.discard(pk)
+                rows.append(row)
+        if not rows:
+            continue
+        if dense is None:  # sized from the vectors: the driver need not load the encoder (it may lack the GPU)
+            dense = DenseIndex.empty(vectors.shape[1], encoder_info)
+        ids = [pks[row] for row in rows]
+        dense.remove(ids)
+        dense.add(ids, np.asarray(vectors[rows], dtype=np.float32))
+        marks.extend((pks[row], hashes[row]) for row in rows)
+    if dense is None or not marks:
+        return 0
+    _publish_dense(catalog, settings, dense, marks, [])
+    return len(marks)
 
 
 def _encode_isolated(encoder, ids: list[int], papers: dict, batch_size: int):  # noqa: ANN001, ANN202

@@ -109,7 +109,7 @@ class PassageSummary:
     kind: str = ""
     seconds: float = 0.0
 
-    def as_dict(self) -> dict[str, object]:
+    def to_json(self) -> dict[str, object]:
         return {
             "embedded": self.embedded,
             "removed": self.removed,

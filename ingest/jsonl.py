@@ -66,7 +66,7 @@ def read_jsonl(path: Path, skip: int = 0) -> Iterator[Item]:
                 # the last line of a cut .gz: even if it parses, it is not the record that was written
                 yield Item.bad(f"line {lineno}", f"{compression_problem(fh)}; this line is incomplete", raw)
                 return
-            yield _parse_line(raw, lineno)
+            yield parse_line(raw, lineno)
 
 
 def _skip_rest_of_line(fh: IO[bytes]) -> int:
@@ -78,7 +78,7 @@ def _skip_rest_of_line(fh: IO[bytes]) -> int:
     return skipped
 
 
-def _parse_line(raw: bytes, lineno: int) -> Item:
+def parse_line(raw: bytes, lineno: int) -> Item:
     """Decode, parse and convert one line; any failure quarantines this line only."""
     location = f"line {lineno}"
     if raw.startswith(BOM):

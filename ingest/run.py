@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from paperkg.catalog import Catalog, QuarantineEntry, UpsertCounts
@@ -15,8 +15,10 @@ from paperkg.limits import RecordLimits, check_paper, using_limits
 from tqdm import tqdm
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class IngestSummary:
+    """What one ingest run did; summaries add up field by field (`a + b`), as the Ray run merges its parts."""
+
     files: int = 0
     files_skipped: int = 0  # finished earlier and unchanged since
     new: int = 0
@@ -24,24 +26,22 @@ class IngestSummary:
     unchanged: int = 0
     deleted: int = 0
     quarantined: int = 0
-    failed: list[str] = field(default_factory=list)  # inputs that could not be read at all
-    changed_pks: list[int] = field(default_factory=list)
+    failed: tuple[str, ...] = ()  # inputs that could not be read at all
 
     @property
     def changed(self) -> int:
         return self.new + self.updated + self.deleted
 
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "files": self.files,
-            "files_skipped": self.files_skipped,
-            "new": self.new,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "deleted": self.deleted,
-            "quarantined": self.quarantined,
-            "failed": self.failed,
-        }
+    def __add__(self, other: IngestSummary) -> IngestSummary:
+        return IngestSummary(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    def __getitem__(self, key: str) -> object:
+        # transitional: graph/evaluate.py (issue 13's file) still reads result.ingest["failed"]; new code reads
+        # attributes. Remove once that line reads `.failed`.
+        return self.to_json()[key]
+
+    def to_json(self) -> dict[str, object]:
+        return {**asdict(self), "failed": list(self.failed)}
 
 
 def _fingerprint(path: Path) -> str:
@@ -61,18 +61,18 @@ def ingest_paths(
     summary = IngestSummary()
     with using_limits(limits or RecordLimits()):
         for path in expand_inputs([Path(p) for p in paths]):
-            summary.files += 1
             try:
-                _ingest_file(catalog, path, batch, progress, summary)
+                summary += IngestSummary(files=1) + _ingest_file(catalog, path, batch, progress)
             except BadInput as exc:
-                summary.failed.append(str(exc))
-    if summary.changed and hasattr(catalog, "match_citations"):
+                summary += IngestSummary(files=1, failed=(str(exc),))
+    if summary.changed:
         with catalog.transaction():
             catalog.match_citations()
     return summary
 
 
-def _ingest_file(catalog: Catalog, path: Path, batch: int, progress: bool, summary: IngestSummary) -> None:
+def _ingest_file(catalog: Catalog, path: Path, batch: int, progress: bool) -> IngestSummary:
+    """One input; a BadInput escapes only before any batch is written (the input is unreadable as a whole)."""
     source = str(path.resolve())
     try:
         fingerprint = _fingerprint(path)
@@ -81,11 +81,11 @@ def _ingest_file(catalog: Catalog, path: Path, batch: int, progress: bool, summa
     skip = 0
     if (cp := catalog.checkpoint(source)) is not None and cp[0] == fingerprint:
         if cp[2]:
-            summary.files_skipped += 1
-            return
+            return IngestSummary(files_skipped=1)
         skip = cp[1]
-    _fmt, reader = detect(path)
+    reader = detect(path)[1]
     position = skip
+    summary = IngestSummary()
     pending: list[Item] = []
     bar = tqdm(desc=f"ingest {path.name}", unit=" rec", disable=not progress, initial=skip, leave=False)
     try:
@@ -94,11 +94,12 @@ def _ingest_file(catalog: Catalog, path: Path, batch: int, progress: bool, summa
             position += 1
             bar.update()
             if len(pending) >= batch:
-                _flush(catalog, source, fingerprint, position, pending, summary, finished=False)
+                summary += _flush(catalog, source, fingerprint, position, pending, finished=False)
                 pending = []
-        _flush(catalog, source, fingerprint, position, pending, summary, finished=True)
+        summary += _flush(catalog, source, fingerprint, position, pending, finished=True)
     finally:
         bar.close()
+    return summary
 
 
 def _guarded(items: Iterator[Item], position: int) -> Iterator[Item]:
@@ -139,10 +140,9 @@ def _flush(
     fingerprint: str,
     position: int,
     items: list[Item],
-    summary: IngestSummary,
     *,
     finished: bool,
-) -> None:
+) -> IngestSummary:
     """Write one batch and advance the checkpoint in the same transaction: all of it lands, or none.
 
     When the batch write fails because of a record (not the disk, not a lock), it is written again record by
@@ -151,18 +151,16 @@ def _flush(
     try:
         with catalog.transaction():
             counts, deleted = _write(catalog, items, isolate=False)
-            _finish(catalog, source, fingerprint, position, items, summary, finished)
+            quarantined = _finish(catalog, source, fingerprint, position, items, finished)
     except (sqlite3.OperationalError, OSError, KeyboardInterrupt):
         raise  # the home's problem (disk full, locked, read-only): retrying per record cannot help
     except Exception:  # noqa: BLE001
         with catalog.transaction():
             counts, deleted = _write(catalog, items, isolate=True)
-            _finish(catalog, source, fingerprint, position, items, summary, finished)
-    summary.deleted += deleted
-    summary.new += counts.new
-    summary.updated += counts.updated
-    summary.unchanged += counts.unchanged
-    summary.changed_pks.extend(counts.changed_pks)
+            quarantined = _finish(catalog, source, fingerprint, position, items, finished)
+    return IngestSummary(
+        new=counts.new, updated=counts.updated, unchanged=counts.unchanged, deleted=deleted, quarantined=quarantined
+    )
 
 
 def _write(catalog: Catalog, items: list[Item], *, isolate: bool) -> tuple[UpsertCounts, int]:
@@ -177,7 +175,7 @@ def _write(catalog: Catalog, items: list[Item], *, isolate: bool) -> tuple[Upser
             for it in group:
                 if it.deleted_id is not None and catalog.delete_paper(it.deleted_id):
                     deleted_g += 1
-                if it.paper is not None and it.fulltext is not None and hasattr(catalog, "store_fulltext"):
+                if it.paper is not None and it.fulltext is not None:
                     pk = catalog.paper_pk(it.paper.id)
                     if pk is not None:
                         catalog.store_fulltext(pk, it.fulltext)
@@ -206,9 +204,10 @@ def _finish(
     fingerprint: str,
     position: int,
     items: list[Item],
-    summary: IngestSummary,
     finished: bool,
-) -> None:
+) -> int:
+    """Quarantine the batch's bad records and advance the checkpoint; returns the records quarantined."""
     bad = [QuarantineEntry(source, it.location, it.error, it.excerpt) for it in items if it.error]
-    summary.quarantined += catalog.quarantine(bad) if bad else 0
+    quarantined = catalog.quarantine(bad) if bad else 0
     catalog.set_checkpoint(source, fingerprint, position, finished)
+    return quarantined

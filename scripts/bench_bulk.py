@@ -125,7 +125,7 @@ def main() -> None:
             "per_s": round(args.records / dt, 1),
             "peak_rss_mib": round(rss_mib()),
         }
-        report["ingest"] = {k: summary.as_dict()[k] for k in ("new", "quarantined")}
+        report["ingest"] = {"new": summary.new, "quarantined": summary.quarantined}
         t = time.perf_counter()
         docs = ((pk, document_text(p.title, p.abstract)) for pk, _h, p in catalog.iter_papers())
         lexical = LexicalIndex.build(docs)

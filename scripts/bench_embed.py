@@ -7,7 +7,7 @@ Speed: each round walks the same real abstracts (SciFact corpus, or the bundled 
 texts and runs naive, then every backend, on each slice, so load from other jobs hits all of them alike; a
 method's round time is the sum over slices and the ratio is the median of per-round ratios. Naive is
 `SentenceTransformer(path).encode(texts, batch_size=32)` with torch's default threads (the machine's cores).
-Quality (--quality): dense nDCG@10 on BEIR SciFact through `paperkg.index.evaluate.evaluate_beir` for each
+Quality (--quality): dense nDCG@10 on BEIR SciFact through `paperkg.pipeline.evaluate.evaluate_retrieval` for each
 backend (`torch` is the naive fp32 model). The load average is printed before and after each part.
 """
 
@@ -106,13 +106,13 @@ def speed(n: int, rounds: int, backends: list[str], slice_size: int = 100) -> di
 
 
 def quality(backends: list[str]) -> dict[str, object]:
-    from paperkg.index.evaluate import evaluate_beir
+    from paperkg.pipeline.evaluate import evaluate_retrieval
     from paperkg.settings import load_settings
 
     out: dict[str, object] = {"loadavg_before": os.getloadavg()}
-    for b in backends:  # evaluate_beir ingests into a temporary home (the int8 model is built there)
+    for b in backends:  # evaluate_retrieval ingests into a temporary home (the int8 model is built there)
         settings = load_settings(None, tagger=False, encoder_backend=b, device="cpu")
-        res = evaluate_beir(SCIFACT, settings, modes=["dense"], progress=False)
+        res = evaluate_retrieval(SCIFACT, settings, modes=["dense"], progress=False)
         out[b] = round(res["dense"]["ndcg@10"], 4)
     out["loadavg_after"] = os.getloadavg()
     return out

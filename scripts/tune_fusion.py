@@ -12,11 +12,10 @@ from pathlib import Path
 
 from paperkg.catalog import open_catalog
 from paperkg.index import fusion
-from paperkg.index.build import update_indexes
 from paperkg.index.evaluate import load_qrels, load_queries
 from paperkg.index.lexical import LexicalIndex, document_text
 from paperkg.index.search import Searcher
-from paperkg.ingest.run import ingest_paths
+from paperkg.pipeline import run_ingest
 from paperkg.settings import load_settings
 from ranx import Qrels, Run, evaluate
 
@@ -29,8 +28,7 @@ def main() -> None:
     args = ap.parse_args()
     settings = load_settings(args.home, tagger=False)
     with open_catalog(settings.catalog_path) as catalog:
-        ingest_paths(catalog, [args.data / "corpus.jsonl"])
-        update_indexes(catalog, settings)
+        run_ingest(catalog, settings, [args.data / "corpus.jsonl"], tagger=False, graph=False)
         searcher = Searcher(settings, catalog)
         papers = list(catalog.iter_papers())
         pk_to_id = {pk: p.id for pk, _h, p in papers}

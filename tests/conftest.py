@@ -35,5 +35,5 @@ def small_home(tmp_path_factory: pytest.TempPathFactory, sample_lines: list[byte
     settings = load_settings(home, tagger=False)
     with open_catalog(settings.catalog_path) as catalog:
         result = run_ingest(catalog, settings, [src], progress=False)
-    assert result.ingest["new"] == 150
+    assert result.ingest.new == 150
     return settings

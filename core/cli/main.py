@@ -95,7 +95,7 @@ def ingest_cmd(
     with writer_lock(settings.home, "ingest", notify=err_console.print), catalog_for(settings, write=True) as catalog:
         stages = {"index": not no_index, "tagger": False if no_tagger else None, "graph": not no_graph}
         if use_ray or address:  # same stages and result; parsing and embedding run on Ray
-            from paperkg.ingest.ray_pipeline import ray_ingest
+            from paperkg.pipeline.ray_run import ray_ingest
 
             result = ray_ingest(catalog, settings, paths, address=address, **stages, progress=not as_json)
         else:
@@ -107,36 +107,33 @@ def ingest_cmd(
             if catalog.index_pending("dense"):
                 sync_indexes(catalog, settings, wait=False)
     if as_json:
-        print_json(result.as_dict())
+        print_json(result.to_json())
     else:
         s = result.ingest
         console.print(
-            f"[bold]ingest[/bold]: {s['files']} input(s) ({s['files_skipped']} already done): "
-            f"{s['new']} new, {s['updated']} updated, {s['unchanged']} unchanged, {s['deleted']} deleted, "
-            f"{s['quarantined']} quarantined"
+            f"[bold]ingest[/bold]: {s.files} input(s) ({s.files_skipped} already done): "
+            f"{s.new} new, {s.updated} updated, {s.unchanged} unchanged, {s.deleted} deleted, "
+            f"{s.quarantined} quarantined"
         )
-        if result.tagger is not None:
-            t = result.tagger
-            said = ", ".join(f"{v} {k}" for k, v in t.items()) if isinstance(t, dict) else str(t)
+        if (t := result.tagger) is not None:
+            said = f"{t.papers} papers, {t.mentions} mentions, {t.relations} relations, {t.failed} failed"
             console.print(f"[bold]tagger[/bold]: {said}", highlight=False)
-        if result.graph is not None:
-            g = result.graph
+        if (g := result.graph) is not None:
             console.print(
-                f"[bold]graph[/bold]: {g['papers']} papers, {g['entities']} entities, {g['authors']} authors, "
-                f"{g['relation_edges']} relation edges, {g['citation_edges']} citation edges"
-                + ("" if g["rebuilt"] else " (unchanged)")
+                f"[bold]graph[/bold]: {g.papers} papers, {g.entities} entities, {g.authors} authors, "
+                f"{g.relation_edges} relation edges, {g.citation_edges} citation edges"
+                + ("" if g.rebuilt else " (unchanged)")
             )
-        if result.index is not None:
-            i = result.index
+        if (i := result.index) is not None:
             console.print(
-                f"[bold]index[/bold]: {i['embedded']} embedded, {i['removed']} removed; "
-                f"{i['dense_total']} vectors ({i['dense_index']}), {i['lexical_total']} BM25 docs"
+                f"[bold]index[/bold]: {i.embedded} embedded, {i.removed} removed; "
+                f"{i.dense_total} vectors ({i.dense_kind}), {i.lexical_total} BM25 docs"
             )
-        if s["new"] + s["updated"] + s["deleted"] == 0:
+        if s.changed == 0:
             console.print("nothing new to do")
-        if s["quarantined"]:
+        if s.quarantined:
             console.print("see the bad records with [bold]paperkg quarantine[/bold]")
-    for message in result.ingest["failed"]:
+    for message in result.ingest.failed:
         err_console.print(f"[red]error:[/red] {message}", highlight=False)
     if result.failed:
         raise typer.Exit(EXIT_USAGE)
@@ -150,7 +147,7 @@ def reindex_cmd(home: HomeOpt = None, model: ModelOpt = None, device: DeviceOpt 
 
     settings = settings_for(home, model=model, device=device)
     with writer_lock(settings.home, "reindex", notify=err_console.print), catalog_for(settings, write=True) as catalog:
-        print_json(update_indexes(catalog, settings, rebuild=True).as_dict())
+        print_json(update_indexes(catalog, settings, rebuild=True).to_json())
 
 
 @app.command("search")
@@ -288,11 +285,11 @@ def eval_retrieval_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """nDCG@10, Recall@100 and MRR@10 on a BEIR-format folder (built in a temporary home)."""
-    from paperkg.index.evaluate import evaluate_beir
+    from paperkg.pipeline.evaluate import evaluate_retrieval
 
     modes = ["hybrid", "dense", "lexical"] if mode == "all" else [mode]
     settings = load_settings(None, model=model, fusion=fusion, fusion_weight=weight, tagger=False)
-    results = evaluate_beir(folder, settings, modes=modes, split=split, progress=not as_json, home=home)
+    results = evaluate_retrieval(folder, settings, modes=modes, split=split, progress=not as_json, home=home)
     if as_json:
         print_json(results[modes[0]] if len(modes) == 1 else results)
         return

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from paperkg.graph.tagger.inference import Mention, RelationMention, Tagger, TagResult, get_tagger
-    from paperkg.graph.tagger.pending import tag_pending
+    from paperkg.graph.tagger.pending import TagSummary, tag_pending
 
-__all__ = ["Mention", "RelationMention", "TagResult", "Tagger", "get_tagger", "tag_pending"]
+__all__ = ["Mention", "RelationMention", "TagResult", "TagSummary", "Tagger", "get_tagger", "tag_pending"]
 
 _LAZY = {
     "Tagger": "inference",
@@ -21,6 +21,7 @@ _LAZY = {
     "RelationMention": "inference",
     "get_tagger": "inference",
     "tag_pending": "pending",
+    "TagSummary": "pending",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,16 @@ if TYPE_CHECKING:
     from paperkg.catalog import Catalog
 
 
+@dataclass(frozen=True, slots=True)
+class TagSummary:
+    """What one tagging run wrote: papers tagged, their mentions and relations, papers that failed."""
+
+    papers: int = 0
+    mentions: int = 0
+    relations: int = 0
+    failed: int = 0
+
+
 def tag_pending(
     catalog: Catalog,
     *,
@@ -23,19 +34,19 @@ def tag_pending(
     batch_size: int = 32,
     progress: bool = True,
     backend: str | None = None,
-) -> dict[str, int]:
+) -> TagSummary:
     """Tag every paper whose content changed since it was last tagged (or never was).
 
     Each batch is written in one transaction and each paper's previous mentions and relations are replaced,
     so a re-run leaves no duplicates and an interrupted run resumes where it stopped. Mention offsets are
-    character offsets into `paper.text`. Returns counts of what this call wrote. `backend` picks the encoder
+    character offsets into `paper.text`. Returns what this call wrote. `backend` picks the encoder
     ("auto", "torch" for exact fp32, "onnx-int8"; None: $PAPERKG_TAGGER_BACKEND, else "auto").
     """
     failed = catalog.failed_pks(STAGE)
     todo = [pk for pk in catalog.tag_diff() if pk not in failed]  # a failed paper waits for a change
     counts = {"papers": 0, "mentions": 0, "relations": 0, "failed": 0}
     if not todo:
-        return counts
+        return TagSummary()
     tagger = get_tagger(model_dir, backend=backend)
     with tqdm(total=len(todo), desc="tagging", unit="paper", disable=not progress) as bar:
         for start in range(0, len(todo), batch_size):
@@ -62,7 +73,7 @@ def tag_pending(
                     counts["relations"] += r
             counts["papers"] += len(done)
             bar.update(len(chunk))
-    return counts
+    return TagSummary(**counts)
 
 
 def _tag_isolated(tagger, texts: list[str], batch_size: int) -> tuple[list, list[str | None]]:  # noqa: ANN001

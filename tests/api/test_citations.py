@@ -53,10 +53,10 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
     with open_catalog(settings.catalog_path) as catalog:
         # the PDFs first: their references meet the cited papers only when those arrive (reverse matching)
         first = run_ingest(catalog, settings, pdfs, tagger=False, index=False, progress=False)
-        assert first.ingest["new"] == 3
+        assert first.ingest.new == 3
         second = run_ingest(catalog, settings, [cited], tagger=False, progress=False)
-        assert second.ingest["new"] == 3
-        assert second.index["passages"]["papers"] == 3
+        assert second.ingest.new == 3
+        assert second.index.passages.papers == 3
     return TestClient(create_app(settings))
 
 

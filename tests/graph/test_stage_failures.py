@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from paperkg.catalog import open_catalog
 from paperkg.cli.main import app
-from paperkg.graph.tagger import tag_pending
+from paperkg.graph.tagger import TagSummary, tag_pending
 from paperkg.records import Paper
 from paperkg.settings import load_settings
 from typer.testing import CliRunner
@@ -36,14 +36,14 @@ def test_a_paper_the_tagger_cannot_process_is_recorded_and_skipped(tmp_path: Pat
         with cat.transaction():
             cat.upsert_papers([GOOD[0], HUGE, GOOD[1]])
         first = tag_pending(cat, progress=False)
-        assert first["papers"] == 2 and first["failed"] == 1 and first["mentions"] > 0
+        assert first.papers == 2 and first.failed == 1 and first.mentions > 0
         (failure,) = cat.stage_failures("tagger")
         assert failure.paper_id == HUGE.id and "E088" in failure.reason
         assert cat.stats()["failed_tagger"] == 1
-        assert tag_pending(cat, progress=False) == {"papers": 0, "mentions": 0, "relations": 0, "failed": 0}
+        assert tag_pending(cat, progress=False) == TagSummary(papers=0, mentions=0, relations=0, failed=0)
         with cat.transaction():  # once fixed, the paper is tried again and its failure cleared
             cat.upsert_papers([Paper(id=HUGE.id, title="Speech recognition with HMMs", versions=["v2"])])
-        assert tag_pending(cat, progress=False)["papers"] == 1
+        assert tag_pending(cat, progress=False).papers == 1
         assert cat.stage_failures() == [] and cat.stats()["failed_tagger"] == 0
 
 

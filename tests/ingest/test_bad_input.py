@@ -50,7 +50,7 @@ def test_mixed_file_quarantines_bad_lines_with_reasons(tmp_path: Path, sample_li
     src.write_bytes(b"".join(lines))
     with open_catalog(tmp_path / "home" / "catalog.sqlite") as cat:
         summary = ingest_paths(cat, [src], batch=4, progress=False)
-        assert (summary.new, summary.quarantined, summary.failed) == (20, len(expected), [])
+        assert (summary.new, summary.quarantined, summary.failed) == (20, len(expected), ())
         assert cat.count_papers() == 20
         got = {int(e.location.split()[1]): e.reason for e in cat.quarantined()}
         assert set(got) == set(expected)
@@ -69,7 +69,7 @@ def test_truncated_gzip_keeps_what_was_readable(tmp_path: Path, sample_lines: li
     src.write_bytes(full[: len(full) // 2])
     with open_catalog(tmp_path / "home" / "catalog.sqlite") as cat:
         summary = ingest_paths(cat, [src], progress=False)
-        assert summary.failed == []
+        assert summary.failed == ()
         assert 50 < summary.new < 200
         reasons = [e.reason for e in cat.quarantined()]
         assert any("compressed" in r or "invalid JSON" in r for r in reasons)

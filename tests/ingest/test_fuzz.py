@@ -35,7 +35,7 @@ def test_fuzz_corpus_keeps_every_good_record_and_quarantines_every_bad_line(tmp_
     corpus.write(src)
     with open_catalog(tmp_path / "home" / "catalog.sqlite") as cat:
         summary = ingest_paths(cat, [src], batch=37, progress=False)  # small batches: bad lines in most
-        assert summary.failed == []
+        assert summary.failed == ()
         _check_outcome(cat, corpus)
         reasons = {e.location: e.reason for e in cat.quarantined(limit=100_000)}
     by_kind = {kind: reasons[f"line {n}"] for n, kind in corpus.bad.items()}
@@ -77,7 +77,7 @@ def test_truncated_small_gzip_keeps_records_before_the_cut(
     complete = recovered.count(b"\n")
     with open_catalog(tmp_path / "home" / "catalog.sqlite") as cat:
         summary = ingest_paths(cat, [src], progress=False)
-        assert summary.failed == []
+        assert summary.failed == ()
         assert cat.count_papers() == complete
         (entry,) = cat.quarantined()
     assert entry.location == f"line {complete + 1}"

@@ -180,7 +180,7 @@ def test_mixed_directory_never_crashes(tmp_path: Path) -> None:
     # the same directory through the ingest verb: papers and citations stored, every bad file quarantined
     with open_catalog(tmp_path / "catalog.sqlite") as catalog:
         summary = ingest_paths(catalog, [mixed], progress=False)
-        assert summary.new == 2 and summary.quarantined == 6 and summary.failed == []
+        assert summary.new == 2 and summary.quarantined == 6 and summary.failed == ()
         reasons = {Path(q.source).name: q.reason for q in catalog.quarantined()}
         assert reasons["empty.pdf"] == "empty file (0 bytes)"
         assert reasons["encrypted.pdf"].startswith("encrypted PDF")

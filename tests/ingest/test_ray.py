@@ -33,7 +33,7 @@ def _state(settings):
 
 
 def test_ray_ingest_equals_single_process(local_ray, sample_lines, tmp_path) -> None:
-    from paperkg.ingest.ray_pipeline import ray_ingest
+    from paperkg.pipeline.ray_run import ray_ingest
 
     dump = tmp_path / "slice.jsonl"
     dump.write_bytes(b"".join(sample_lines[:20] + [b"{not json\n"] + sample_lines[-20:] + sample_lines[:2]))
@@ -45,9 +45,9 @@ def test_ray_ingest_equals_single_process(local_ray, sample_lines, tmp_path) -> 
                 result = run_ingest(catalog, settings, [dump], graph=False, progress=False)
             else:
                 result = ray_ingest(catalog, settings, [dump], graph=False, progress=False)
-                assert result.ingest["embedded_by_ray"] == 40  # nothing left for the driver to embed
-                assert result.index["embedded"] == 0
-        assert result.ingest["new"] == 40 and result.ingest["quarantined"] == 1
+                assert result.ray.embedded == 40  # nothing left for the driver to embed
+                assert result.index.embedded == 0
+        assert result.ingest.new == 40 and result.ingest.quarantined == 1
         runs[name] = _state(settings)
     (p1, v1, q1), (p2, v2, q2) = runs["single"], runs["ray"]
     assert p1 == p2 and q1 == q2
@@ -72,7 +72,7 @@ def _tags(settings):
 
 def test_ray_tagging_equals_single_process(local_ray, sample_lines, tmp_path) -> None:
     """Tagging runs as a Ray stage; the driver then finds nothing left to tag, and the annotations agree."""
-    from paperkg.ingest.ray_pipeline import ray_ingest
+    from paperkg.pipeline.ray_run import ray_ingest
 
     dump = tmp_path / "slice.jsonl"
     dump.write_bytes(b"".join(sample_lines[100:112]))
@@ -84,8 +84,8 @@ def test_ray_tagging_equals_single_process(local_ray, sample_lines, tmp_path) ->
                 result = run_ingest(catalog, settings, [dump], index=False, graph=False, progress=False)
             else:
                 result = ray_ingest(catalog, settings, [dump], index=False, graph=False, progress=False)
-                assert result.ingest["tagged_by_ray"] == 12
-                assert result.tagger["papers"] == 0  # nothing left for the driver
+                assert result.ray.tagged == 12
+                assert result.tagger.papers == 0  # nothing left for the driver
         runs[name] = _tags(settings)
     single, ray_run = runs["single"], runs["ray"]
     assert single.keys() == ray_run.keys() and len(single) == 12

@@ -72,5 +72,5 @@ def test_sigkill_then_resume_equals_uninterrupted(tmp_path: Path, sample_lines: 
     assert kills >= 1
     with open_catalog(home / "catalog.sqlite") as cat:
         summary = ingest_paths(cat, [src], batch=25, progress=False)
-        assert summary.failed == []
+        assert summary.failed == ()
     assert _dump(home / "catalog.sqlite") == expected

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from paperkg.catalog import open_catalog
-from paperkg.graph.tagger import tag_pending
+from paperkg.graph.tagger import TagSummary, tag_pending
 from paperkg.records import Paper
 
 PAPERS = [
@@ -35,13 +35,13 @@ def catalog(tmp_path):
 
 def test_tags_all_then_nothing_then_only_changed(catalog):
     first = tag_pending(catalog, progress=False)
-    assert first["papers"] == 3
-    assert first["mentions"] > 0 and first["mentions"] == catalog.stats()["mentions"]
-    assert first["relations"] == catalog.stats()["relations"]
+    assert first.papers == 3
+    assert first.mentions > 0 and first.mentions == catalog.stats()["mentions"]
+    assert first.relations == catalog.stats()["relations"]
     snapshot = {pk: catalog.mentions_of(pk) for pk in range(1, 4)}
 
-    assert tag_pending(catalog, progress=False) == {"papers": 0, "mentions": 0, "relations": 0, "failed": 0}
-    assert catalog.stats()["mentions"] == first["mentions"]
+    assert tag_pending(catalog, progress=False) == TagSummary(papers=0, mentions=0, relations=0, failed=0)
+    assert catalog.stats()["mentions"] == first.mentions
 
     changed = Paper(
         id="2301.00002",
@@ -52,7 +52,7 @@ def test_tags_all_then_nothing_then_only_changed(catalog):
     with catalog.transaction():
         catalog.upsert_papers([changed])
     second = tag_pending(catalog, progress=False)
-    assert second["papers"] == 1
+    assert second.papers == 1
     pk = catalog.paper_pk("2301.00002")
     assert catalog.tag_state_of(pk)[0] == catalog.hashes([pk])[pk]
     # the other papers' rows are untouched, the changed one was replaced (no duplicates)

@@ -8,9 +8,10 @@ SciERC tagging of title + abstract (one tagger per actor), then embedding with t
 single-process path (the int8 ONNX model on CPU workers, fp16 torch on GPU workers). Each block is written as
 a Parquet shard under `HOME/shards/<run>/`. The driver then merges the shards in order: papers into the
 SQLite catalog (the single writer, in batched transactions), the tagger's mentions and relations of new or
-changed papers, and their vectors into the FAISS index. The graph and BM25 run afterwards on the driver
-exactly as in `run_ingest` (which finds nothing left to tag or embed), so the result equals the
-single-process run. Inputs that are not JSON lines (OAI-PMH XML, PDFs) go through the single-process reader.
+changed papers, and their vectors into the FAISS index (`index.build.add_vectors`, the index stage's own dense
+step). Then `run_ingest` runs on the driver for the inputs that are not JSON lines (OAI-PMH XML, PDFs) and for
+every later stage (BM25, passages, graph), finding nothing left to tag or embed, so the result equals the
+single-process run.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,11 +29,13 @@ import numpy as np
 from paperkg.catalog import Catalog, QuarantineEntry
 from paperkg.index.encoder import EncoderSpec
 from paperkg.ingest.detect import detect, expand_inputs
-from paperkg.ingest.jsonl import GZIP_MAGIC, _parse_line
+from paperkg.ingest.jsonl import GZIP_MAGIC, parse_line
+from paperkg.ingest.run import IngestSummary
+from paperkg.pipeline.local import run_ingest
+from paperkg.pipeline.result import PipelineResult, RaySummary
 from paperkg.records import Paper
 from paperkg.settings import Settings
 
-DENSE = "dense"
 EMBED_BATCH = 256
 TAG_BATCH = 32
 
@@ -40,7 +44,7 @@ def parse_batch(batch: dict[str, np.ndarray]) -> dict[str, list[Any]]:
     """Lines -> paper JSON (or a quarantine reason), one output row per input line."""
     out: dict[str, list[Any]] = {"paper": [], "text": [], "error": [], "excerpt": []}
     for line in batch["text"]:
-        item = _parse_line(str(line).encode("utf-8"), 0)
+        item = parse_line(str(line).encode("utf-8"), 0)
         out["paper"].append(json.dumps(asdict(item.paper)) if item.paper is not None else "")
         out["text"].append(item.paper.text if item.paper is not None else "")
         out["error"].append(item.error or "")
@@ -150,13 +154,11 @@ def run_shards(
     return sorted(out_dir.glob("*.parquet"))
 
 
-def merge_shards(
-    catalog: Catalog, settings: Settings, shards: list[Path], *, embedded: bool, tagged: bool = False
-) -> dict[str, int]:
-    """Shards -> catalog (batched transactions), then tags and vectors of new or changed papers."""
+def merge_shards(catalog: Catalog, shards: list[Path]) -> IngestSummary:
+    """Shards -> catalog, one transaction per shard: the papers, and the lines that failed to parse."""
     import pyarrow.parquet as pq
 
-    counts = {"new": 0, "updated": 0, "unchanged": 0, "quarantined": 0, "embedded_by_ray": 0, "tagged_by_ray": 0}
+    summary = IngestSummary()
     for shard in shards:
         table = pq.read_table(shard, columns=["paper", "error", "excerpt"]).to_pydict()
         papers = [Paper(**json.loads(p)) for p in table["paper"] if p]
@@ -167,18 +169,12 @@ def merge_shards(
         ]
         with catalog.transaction():
             c = catalog.upsert_papers(papers)
-            counts["quarantined"] += catalog.quarantine(bad) if bad else 0
-        counts["new"] += c.new
-        counts["updated"] += c.updated
-        counts["unchanged"] += c.unchanged
-    if tagged:
-        counts["tagged_by_ray"] = _merge_tags(catalog, shards)
-    if embedded:
-        counts["embedded_by_ray"] = _merge_vectors(catalog, settings, shards)
-    return counts
+            quarantined = catalog.quarantine(bad) if bad else 0
+        summary += IngestSummary(new=c.new, updated=c.updated, unchanged=c.unchanged, quarantined=quarantined)
+    return summary
 
 
-def _merge_tags(catalog: Catalog, shards: list[Path]) -> int:
+def merge_tags(catalog: Catalog, shards: list[Path]) -> int:
     """Mentions and relations from the shards for papers that need tagging, when tagged from the same content
     (a record repeated in the dump with other content is left to the driver's `tag_pending`)."""
     import pyarrow.parquet as pq
@@ -213,48 +209,26 @@ def _merge_tags(catalog: Catalog, shards: list[Path]) -> int:
     return done
 
 
-def _merge_vectors(catalog: Catalog, settings: Settings, shards: list[Path]) -> int:
+def shard_vectors(catalog: Catalog, shards: list[Path]) -> Iterator[tuple[list[int], list[str], np.ndarray]]:
+    """Per shard: (paper keys, the content hash each vector was made from, vectors), for `add_vectors`."""
     import pyarrow.parquet as pq
-    from paperkg.errors import IndexNotReady
-    from paperkg.index.build import dense_root
-    from paperkg.index.dense import DenseIndex
-    from paperkg.index.encoder import spec_from_settings
 
-    info = spec_from_settings(settings).describe()
-    try:
-        dense = DenseIndex.load(dense_root(settings), info)
-    except IndexNotReady:
-        with catalog.transaction():
-            catalog.forget_indexed(DENSE)
-        dense = None
-    todo, _gone = catalog.index_diff(DENSE)
-    wanted = set(todo)
-    done: list[int] = []
     for shard in shards:
         table = pq.read_table(shard, columns=["paper", "vector"]).to_pydict()
-        ids, vecs = [], []
+        pks: list[int] = []
+        hashes: list[str] = []
+        vectors = []
         for paper_json, vector in zip(table["paper"], table["vector"], strict=True):
             if not paper_json:
                 continue
-            pk = catalog.paper_pk(json.loads(paper_json)["id"])
-            if pk is not None and pk in wanted:
-                wanted.discard(pk)  # a record repeated in the dump: its first occurrence in the shards is used
-                ids.append(pk)
-                vecs.append(vector)
-        if not ids:
-            continue
-        if dense is None:
-            dense = DenseIndex.empty(len(vecs[0]), info)
-        dense.remove(ids)
-        dense.add(ids, np.asarray(vecs, dtype=np.float32))
-        done.extend(ids)
-    if dense is None or not done:
-        return 0
-    dense.rebalance(settings.exact_index_max)
-    dense.save(dense_root(settings))
-    with catalog.transaction():
-        catalog.mark_indexed(DENSE, done)
-    return len(done)
+            paper = Paper(**json.loads(paper_json))
+            pk = catalog.paper_pk(paper.id)
+            if pk is not None:
+                pks.append(pk)
+                hashes.append(paper.content_hash())
+                vectors.append(vector)
+        if pks:
+            yield pks, hashes, np.asarray(vectors, dtype=np.float32)
 
 
 def ray_ingest(
@@ -269,11 +243,10 @@ def ray_ingest(
     graph: bool = True,
     progress: bool = True,
     keep_shards: bool = False,
-) -> Any:
-    """`run_ingest` with JSON-lines inputs parsed and embedded on Ray; returns the same PipelineResult."""
+) -> PipelineResult:
+    """`run_ingest` with JSON-lines inputs parsed, tagged and embedded on Ray; the same stages and result."""
+    from paperkg.index.build import add_vectors
     from paperkg.index.encoder import spec_from_settings
-    from paperkg.ingest.run import ingest_paths
-    from paperkg.pipeline import run_ingest
 
     started = time.perf_counter()
     files = expand_inputs([Path(p) for p in paths])
@@ -282,7 +255,7 @@ def ray_ingest(
     spec = spec_from_settings(settings) if index else None
     use_tagger = settings.tagger if tagger is None else tagger
     run_dir = settings.home / "shards" / time.strftime("run-%Y%m%dT%H%M%S")
-    counts: dict[str, int] = {}
+    merged, tagged, embedded = IngestSummary(), 0, 0
     if ray_files:
         shards = run_shards(
             ray_files,
@@ -294,25 +267,19 @@ def ray_ingest(
             tagger_model=settings.tagger_model,
             tagger_backend=settings.tagger_backend,
         )
-        counts = merge_shards(catalog, settings, shards, embedded=spec is not None, tagged=use_tagger)
+        merged = merge_shards(catalog, shards) + IngestSummary(files=len(ray_files))
+        if use_tagger:
+            tagged = merge_tags(catalog, shards)
+        if spec is not None:
+            embedded = add_vectors(catalog, settings, shard_vectors(catalog, shards))
         with catalog.transaction():
             for f in ray_files:
                 st = f.stat()
                 catalog.set_checkpoint(str(f.resolve()), f"{st.st_size}:{st.st_mtime_ns}", 0, True)
-            if hasattr(catalog, "match_citations"):
-                catalog.match_citations()
+            catalog.match_citations()
         if not keep_shards:
             shutil.rmtree(run_dir, ignore_errors=True)
-    summary = ingest_paths(catalog, other, batch=settings.ingest_batch, progress=progress).as_dict()
-    for key in ("new", "updated", "unchanged", "quarantined"):
-        summary[key] = int(summary[key]) + counts.get(key, 0)
-    summary["files"] = len(files)
-    rest = run_ingest(catalog, settings, [], index=index, tagger=tagger, graph=graph, progress=progress)
-    rest.ingest = {
-        **summary,
-        "ray_files": len(ray_files),
-        "embedded_by_ray": counts.get("embedded_by_ray", 0),
-        "tagged_by_ray": counts.get("tagged_by_ray", 0),
-        "ray_seconds": round(time.perf_counter() - started, 2),
-    }
-    return rest
+    # the other inputs, then every later stage: the same code as the local run
+    rest = run_ingest(catalog, settings, other, index=index, tagger=tagger, graph=graph, progress=progress)
+    ray_summary = RaySummary(len(ray_files), embedded, tagged, time.perf_counter() - started)
+    return PipelineResult(rest.ingest + merged, rest.index, rest.tagger, rest.graph, ray_summary)

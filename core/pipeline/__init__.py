@@ -1,0 +1,13 @@
+"""The one place that runs the stages in order: ingest -> catalog -> indexes, tagger and graph (each reads the catalog).
+
+`run_ingest` is the local run; `paperkg.pipeline.ray_run` the same run with JSON lines parsed, tagged and
+embedded on Ray; `paperkg.pipeline.write` one record through the API; `paperkg.pipeline.evaluate` the retrieval
+evaluation over a BEIR corpus ingested through `run_ingest`. Each stage returns a frozen summary dataclass.
+"""
+
+from __future__ import annotations
+
+from paperkg.pipeline.local import run_ingest, run_tagger
+from paperkg.pipeline.result import PipelineResult, RaySummary
+
+__all__ = ["PipelineResult", "RaySummary", "run_ingest", "run_tagger"]
