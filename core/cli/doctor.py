@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
+from paperkg.cli.common import HomeOpt
 from rich.console import Console
 
 console = Console()
@@ -14,9 +14,7 @@ err_console = Console(stderr=True)
 
 
 def doctor_cmd(
-    home: Annotated[
-        Path | None, typer.Option("--home", help="data home (default: $PAPERKG_HOME or ~/.paperkg)")
-    ] = None,
+    home: HomeOpt = None,
     repair: Annotated[bool, typer.Option("--repair", help="bring every index and the graph to the catalog")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
@@ -56,9 +54,7 @@ def doctor_cmd(
 
 
 def failed_cmd(
-    home: Annotated[
-        Path | None, typer.Option("--home", help="data home (default: $PAPERKG_HOME or ~/.paperkg)")
-    ] = None,
+    home: HomeOpt = None,
     stage: Annotated[str | None, typer.Option("--stage", help="tagger or dense (default: both)")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1)] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,

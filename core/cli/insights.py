@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 from paperkg.catalog import open_catalog
-from paperkg.cli.common import EXIT_USAGE, exit_code, fail
+from paperkg.cli.common import EXIT_USAGE, HomeOpt, JsonOpt, exit_code, fail
 from paperkg.cli.output import styled_table
 from paperkg.errors import PaperkgError, PaperNotFound
 from paperkg.settings import load_settings
@@ -17,8 +17,6 @@ from rich.console import Console
 console = Console()
 err = Console(stderr=True)
 
-HomeOpt = Annotated[Path | None, typer.Option("--home", help="data home (default: $PAPERKG_HOME or ~/.paperkg)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="print one JSON object instead of a table")]
 CategoryOpt = Annotated[str | None, typer.Option("--category", help="only papers of this category (cs.CL; cs = cs.*)")]
 PredictedOpt = Annotated[
     bool, typer.Option("--predicted", help="--category also matches predicted categories (paperkg topics predict)")
