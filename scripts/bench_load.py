@@ -22,7 +22,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+from paperkg.api.live import ServerDidNotStart, free_port, uvicorn_command, wait_healthy
 from paperkg.hostinfo import cpu_info  # the CPU the figures come from
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,12 +70,6 @@ QUERIES = [
 
 
 # ---------------------------------------------------------------------------------------------- server
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(home: Path, workers: int, port: int, log: Path, threads: int | None) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -87,38 +81,16 @@ def start_server(home: Path, workers: int, port: int, log: Path, threads: int | 
     }
     if threads:  # native thread pools per worker (FAISS/OpenMP, BLAS, torch): workers x threads <= cores
         env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads))
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "paperkg.api.app:create_app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--log-level",
-        "warning",
-        "--no-access-log",
-    ]
+    cmd = uvicorn_command(port, "--workers", str(workers), "--no-access-log")
     with log.open("wb") as fh:
         return subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
 
 
 def wait_up(url: str, proc: subprocess.Popen | None, timeout: float = 180) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise SystemExit(f"server exited with {proc.returncode}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit("server did not come up")
+    try:
+        wait_healthy(url, proc, timeout=timeout, interval=0.3)
+    except ServerDidNotStart as exc:
+        raise SystemExit(str(exc)) from None
 
 
 # ---------------------------------------------------------------------------------------------- load

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from paperkg.api.live import ServerDidNotStart, free_port, uvicorn_command, wait_healthy
 
 # What a tagger would find, as (pattern, entity type): enough for entity pages, typed relations and a graph
 # without training or loading a tagger model. Matched case-insensitively on each paper's title + abstract.
@@ -111,12 +110,6 @@ def copy_home(src: Path, dst: Path) -> Path:
     return dst
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 WEB_API_KEY = "browser-test-key"  # the live server's write key (collections are saved through it)
 
 
@@ -140,36 +133,17 @@ def live_server(web_home, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     env = {**_env(), "PAPERKG_HOME": str(web_home.home), "PAPERKG_TAGGER": "false", "PAPERKG_API_KEY": WEB_API_KEY}
     with log.open("wb") as fh:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "paperkg.api.app:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
+            uvicorn_command(port),
             stdout=fh,
             stderr=subprocess.STDOUT,
             env=env,
             preexec_fn=_die_with_parent,
         )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"uvicorn did not start:\n{log.read_text(errors='replace')[-3000:]}")
-        time.sleep(0.2)
+    try:
+        wait_healthy(url, proc)
+    except ServerDidNotStart as exc:
+        pytest.fail(f"uvicorn did not start ({exc}):\n{log.read_text(errors='replace')[-3000:]}")
     # the first search loads the embedding model: pay that here, not inside a browser step's timeout
     httpx.get(f"{url}/search", params={"q": "warm up"}, timeout=120).raise_for_status()
     yield LiveServer(url, proc, log)

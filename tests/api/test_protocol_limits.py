@@ -7,7 +7,6 @@ import json
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,13 +14,8 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from paperkg.api.app import create_app
+from paperkg.api.live import ServerDidNotStart, free_port, wait_healthy
 from paperkg.settings import load_settings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _env() -> dict[str, str]:
@@ -100,17 +94,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         env=env,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("paperkg serve did not start")
-        time.sleep(0.2)
+    try:
+        wait_healthy(url, proc)
+    except ServerDidNotStart as exc:
+        pytest.fail(f"paperkg serve did not start: {exc}")
     yield url
     proc.terminate()
     proc.wait(10)
