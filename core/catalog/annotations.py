@@ -25,6 +25,11 @@ class RelationLike(Protocol):
     sentence: int
 
 
+# the column order of StoredMention and StoredRelation, for `Stored...(*row)`
+MENTION_COLUMNS = "pk, paper_pk, start, end, text, type, score, sentence"
+RELATION_COLUMNS = "pk, paper_pk, head_mention, tail_mention, type, score, sentence"
+
+
 @dataclass(slots=True, frozen=True)
 class StoredMention:
     pk: int
@@ -100,24 +105,12 @@ class AnnotationsMixin:
         return len(pks), len(rows)
 
     def mentions_of(self, paper_pk: int) -> list[StoredMention]:
-        return [
-            StoredMention(*row)
-            for row in self.conn.execute(
-                "SELECT pk, paper_pk, start, end, text, type, score, sentence FROM mentions "
-                "WHERE paper_pk = ? ORDER BY start, end, pk",
-                (paper_pk,),
-            )
-        ]
+        sql = f"SELECT {MENTION_COLUMNS} FROM mentions WHERE paper_pk = ? ORDER BY start, end, pk"
+        return [StoredMention(*row) for row in self.conn.execute(sql, (paper_pk,))]
 
     def relations_of(self, paper_pk: int) -> list[StoredRelation]:
-        return [
-            StoredRelation(*row)
-            for row in self.conn.execute(
-                "SELECT pk, paper_pk, head_mention, tail_mention, type, score, sentence FROM relations "
-                "WHERE paper_pk = ? ORDER BY pk",
-                (paper_pk,),
-            )
-        ]
+        sql = f"SELECT {RELATION_COLUMNS} FROM relations WHERE paper_pk = ? ORDER BY pk"
+        return [StoredRelation(*row) for row in self.conn.execute(sql, (paper_pk,))]
 
     def tag_state_of(self, paper_pk: int) -> tuple[str, str] | None:
         """(content_hash, model) of the tagged version of a paper, or None if it was never tagged."""
@@ -126,13 +119,12 @@ class AnnotationsMixin:
 
     def forget_tags(self, pks: Iterable[int] | None = None) -> None:
         """Drop tagger output (all of it, or for the given papers) so the next run re-tags."""
-        if pks is None:
-            for table in ("relations", "mentions", "tag_state"):
-                self.conn.execute(f"DELETE FROM {table}")  # table names are literals above
-            return
-        for pk in pks:
-            for table in ("relations", "mentions", "tag_state"):
-                self.conn.execute(f"DELETE FROM {table} WHERE paper_pk = ?", (pk,))
+        rows = None if pks is None else [(pk,) for pk in pks]
+        for table in ("relations", "mentions", "tag_state"):  # table names are these literals
+            if rows is None:
+                self.conn.execute(f"DELETE FROM {table}")
+            else:
+                self.conn.executemany(f"DELETE FROM {table} WHERE paper_pk = ?", rows)
 
     def count_mentions(self) -> int:
         return int(self.conn.execute("SELECT COUNT(*) FROM mentions").fetchone()[0])

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from paperkg.catalog.annotations import StoredMention
+from paperkg.catalog.annotations import MENTION_COLUMNS, StoredMention
 from paperkg.catalog.store import chunks
 
 
@@ -60,7 +60,7 @@ class EntitiesMixin:
             out += [
                 StoredMention(*r)
                 for r in self.conn.execute(
-                    f"SELECT pk, paper_pk, start, end, text, type, score, sentence FROM mentions "
+                    f"SELECT {MENTION_COLUMNS} FROM mentions "
                     f"WHERE paper_pk IN ({marks}) AND type != 'Generic' ORDER BY paper_pk, start",
                     chunk,
                 )

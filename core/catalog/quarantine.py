@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from paperkg.catalog.store import now
+from paperkg.catalog.store import listing, now
 
 
 @dataclass(slots=True, frozen=True)
@@ -39,13 +39,9 @@ class QuarantineMixin:
         return self.conn.total_changes - before
 
     def quarantined(self, source: str | None = None, limit: int = 1000) -> list[QuarantineEntry]:
-        sql = "SELECT source, location, reason, excerpt FROM quarantine"
-        args: list[object] = []
-        if source:
-            sql += " WHERE source = ?"
-            args.append(source)
-        sql += " ORDER BY pk LIMIT ?"
-        args.append(limit)
+        sql, args = listing(
+            "SELECT source, location, reason, excerpt FROM quarantine", "pk", limit, equal={"source": source}
+        )
         return [QuarantineEntry(*row) for row in self.conn.execute(sql, args)]
 
     def count_quarantined(self) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from paperkg.catalog.quarantine import storable
-from paperkg.catalog.store import now
+from paperkg.catalog.store import listing, now
 
 STAGES = ("tagger", "dense")  # stages that process papers one by one after ingest
 
@@ -50,16 +50,13 @@ class StageFailuresMixin:
         }
 
     def stage_failures(self, stage: str | None = None, limit: int = 1000) -> list[StageFailure]:
-        sql = (
-            "SELECT p.id, f.stage, f.reason, f.failed_at FROM stage_failures f JOIN papers p ON p.pk = f.paper_pk "
-            "WHERE f.content_hash = p.content_hash"
+        sql, args = listing(
+            "SELECT p.id, f.stage, f.reason, f.failed_at FROM stage_failures f JOIN papers p ON p.pk = f.paper_pk",
+            "f.failed_at, f.paper_pk",
+            limit,
+            where="f.content_hash = p.content_hash",
+            equal={"f.stage": stage},
         )
-        args: list[object] = []
-        if stage:
-            sql += " AND f.stage = ?"
-            args.append(stage)
-        sql += " ORDER BY f.failed_at, f.paper_pk LIMIT ?"
-        args.append(limit)
         return [StageFailure(*row) for row in self.conn.execute(sql, args)]
 
     def count_failures(self) -> dict[str, int]:

@@ -36,6 +36,23 @@ def chunks(values: Sequence[T], size: int = 500) -> Iterator[list[T]]:
         yield list(values[start : start + size])
 
 
+def listing(
+    select: str, order: str, limit: int, *, where: str | None = None, equal: dict[str, object] | None = None
+) -> tuple[str, list[object]]:
+    """A list query: `select`, a fixed `where`, `column = ?` for each non-empty value in `equal`, order, limit.
+
+    Column names and clauses are literals of the calling method; values only travel as parameters.
+    """
+    conditions = [where] if where else []
+    args: list[object] = []
+    for column, value in (equal or {}).items():
+        if value:
+            conditions.append(f"{column} = ?")
+            args.append(value)
+    sql = select + (" WHERE " + " AND ".join(conditions) if conditions else "") + f" ORDER BY {order} LIMIT ?"
+    return sql, [*args, limit]
+
+
 LEGACY_MAX = 5  # migrations 0001-0005 predate per-version records (see Store.migrate)
 
 
