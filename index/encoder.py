@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import numpy as np
+from paperkg.encoding import TextEncoder
 from paperkg.errors import ConfigError
 from paperkg.hostinfo import CpuInfo
 from paperkg.index import quality_gate
@@ -140,7 +141,7 @@ class Encoder:
 
     def __init__(self, spec: EncoderSpec) -> None:
         self.spec = spec
-        self.fast = None
+        self.fast: TextEncoder | None = None
         if spec.backend in FAST_BACKENDS:
             module = _fast_module(spec.backend)
             path = module.ensure_model(spec.model_path, model_fingerprint(spec.model_path), _cache(spec))
@@ -177,7 +178,7 @@ def load_encoder(spec: EncoderSpec) -> Encoder:
     return Encoder(spec)
 
 
-def _fast_encoder(spec: EncoderSpec, path: Path):  # noqa: ANN202 - OnnxEncoder or OpenVinoEncoder
+def _fast_encoder(spec: EncoderSpec, path: Path) -> TextEncoder:
     module = _fast_module(spec.backend)
     if spec.backend == "openvino-int8":
         return module.OpenVinoEncoder(path, spec.model_path, spec.max_seq_length)

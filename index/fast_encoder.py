@@ -16,10 +16,10 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
-from paperkg import model_cache
+from paperkg import encoding, model_cache
+from paperkg.encoding import TextEncoder
 
 VARIANT = "onnx-int8"  # fused BERT graph + dynamic int8 MatMul weights, per channel
 _RECIPE = "v1:opset17:fused-bert:dynamic-int8:per-channel:qint8"  # changes here change the fingerprint
@@ -132,84 +132,29 @@ def file_sha256(path: Path) -> str:
 
 def export_fp32(model_path: str, onnx_path: Path) -> int:
     """The packaged transformer as an fp32 ONNX graph (last hidden state, dynamic batch and length); heads."""
-    import torch
     from transformers import AutoConfig, AutoModel
 
     config = AutoConfig.from_pretrained(model_path, local_files_only=True)
     model = AutoModel.from_pretrained(model_path, local_files_only=True, attn_implementation="eager").eval()
-
-    class Hidden(torch.nn.Module):
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001, ANN201
-            ids = {"input_ids": input_ids, "attention_mask": attention_mask}
-            out = self.inner(**ids, token_type_ids=token_type_ids)
-            return out.last_hidden_state
-
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    dummy = tuple(torch.ones(2, 16, dtype=torch.long) for _ in names)
-    axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]}
-    with torch.no_grad():
-        torch.onnx.export(
-            Hidden(model),
-            dummy,
-            str(onnx_path),
-            input_names=names,
-            output_names=["last_hidden_state"],
-            dynamic_axes=axes,
-            opset_version=17,
-            dynamo=False,
-        )
+    encoding.export_hidden_states(model, onnx_path)
     return int(config.num_attention_heads)
 
 
 def _export_quantize(model_path: str, work: Path) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers import optimizer
     from transformers import AutoConfig
 
     heads = export_fp32(model_path, work / "fp32.onnx")
     hidden = int(AutoConfig.from_pretrained(model_path, local_files_only=True).hidden_size)
-    fused = optimizer.optimize_model(
-        str(work / "fp32.onnx"),
-        model_type="bert",
-        num_heads=heads,
-        hidden_size=hidden,
-        opt_level=1,
-    )
-    fused.save_model_to_file(str(work / "fused.onnx"))
-    quantize_dynamic(
-        str(work / "fused.onnx"),
-        str(work / "model.onnx"),
-        weight_type=QuantType.QInt8,
-        per_channel=True,
-        extra_options={"DefaultTensorType": 1},  # FLOAT, for outputs of fused ops shape inference cannot type
-    )
-    for name in ("fp32.onnx", "fused.onnx"):
-        (work / name).unlink(missing_ok=True)
-
-
-def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """Mask-weighted mean of token vectors, L2-normalised (sentence-transformers' pooling for this model)."""
-    weights = mask[..., None].astype(np.float32)
-    pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-    return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+    encoding.fuse_and_quantize(work / "fp32.onnx", work / "model.onnx", heads=heads, hidden=hidden)
 
 
 class OnnxEncoder:
     """Mean-pooled, L2-normalised sentence vectors from the int8 ONNX model (same tokenizer and pooling)."""
 
     def __init__(self, onnx_path: Path, model_path: str, max_seq_length: int, threads: int | None = None) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or cpu_threads()
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self.session = encoding.onnx_session(onnx_path, threads or cpu_threads())
         self.inputs = {i.name for i in self.session.get_inputs()}
         self.tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_seq_length)
@@ -217,25 +162,12 @@ class OnnxEncoder:
         self.dim = int(self.session.get_outputs()[0].shape[-1])
 
     def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        # longest first: similar lengths share a batch, so little padding is computed
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        for start in range(0, len(texts), batch_size):
-            rows = order[start : start + batch_size]
-            encoded = self.tokenizer.encode_batch([texts[i] for i in rows])
-            ids = np.asarray([e.ids for e in encoded], dtype=np.int64)
-            mask = np.asarray([e.attention_mask for e in encoded], dtype=np.int64)
-            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            hidden = self.session.run(None, {k: v for k, v in feeds.items() if k in self.inputs})[0]
-            out[rows] = mean_pool(hidden, mask)
-        return out
+        return encoding.encode_by_length(
+            texts, self.tokenizer, self.dim, batch_size, lambda feeds: self.session.run(None, feeds)[0], self.inputs
+        )
 
 
-class _Encodes(Protocol):
-    def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray: ...
-
-
-def validate(fast: _Encodes, model_path: str, max_seq_length: int) -> float:
+def validate(fast: TextEncoder, model_path: str, max_seq_length: int) -> float:
     """Lowest cosine between fast and fp32 torch vectors on fixed texts (the gate for using the fast path)."""
     from sentence_transformers import SentenceTransformer
 

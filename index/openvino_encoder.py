@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from paperkg import encoding
 from paperkg.index import fast_encoder
 
 VARIANT = "openvino-int8"
@@ -154,14 +155,6 @@ class OpenVinoEncoder:
         self.dim = int(self.compiled.outputs[0].get_partial_shape()[-1].get_length())
 
     def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        order = np.argsort([-len(t) for t in texts], kind="stable")  # similar lengths share a batch
-        for start in range(0, len(texts), batch_size):
-            rows = order[start : start + batch_size]
-            encoded = self.tokenizer.encode_batch([texts[i] for i in rows])
-            ids = np.asarray([e.ids for e in encoded], dtype=np.int64)
-            mask = np.asarray([e.attention_mask for e in encoded], dtype=np.int64)
-            feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-            hidden = self.request.infer({k: v for k, v in feeds.items() if k in self.inputs})[0]
-            out[rows] = fast_encoder.mean_pool(hidden, mask)
-        return out
+        return encoding.encode_by_length(
+            texts, self.tokenizer, self.dim, batch_size, lambda feeds: self.request.infer(feeds)[0], self.inputs
+        )

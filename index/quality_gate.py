@@ -16,9 +16,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, cast
+from typing import cast
 
-import numpy as np
+from paperkg.encoding import TextEncoder
 from paperkg.host_cache import cached_result
 from paperkg.hostinfo import cpu_info
 
@@ -29,10 +29,6 @@ MIN_MEAN_COSINE = 0.985
 SLICE_SIZE = 32  # abstracts of the bundled sample, every k-th record: seconds on 2 cores
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "arxiv-sample.jsonl.gz"
 _RECIPE = f"v1:sample-every-kth:{SLICE_SIZE}:min-{MIN_COSINE}:mean-{MIN_MEAN_COSINE}"
-
-
-class _Encodes(Protocol):
-    def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +63,7 @@ def calibration_slice(path: Path = SAMPLE, n: int = SLICE_SIZE) -> list[str]:
     return texts
 
 
-def measure(make_fast: Callable[[], _Encodes], model_path: str, max_seq_length: int, texts: list[str]) -> EmbedGate:
+def measure(make_fast: Callable[[], TextEncoder], model_path: str, max_seq_length: int, texts: list[str]) -> EmbedGate:
     """Cosine of the int8 vectors to fp32 sentence-transformers vectors of the same texts."""
     from sentence_transformers import SentenceTransformer
 
@@ -105,7 +101,9 @@ def _artifact_sha(artifact: Path) -> str | None:
         return None
 
 
-def gate_artifact(artifact: Path, make_fast: Callable[[], _Encodes], model_path: str, max_seq_length: int) -> EmbedGate:
+def gate_artifact(
+    artifact: Path, make_fast: Callable[[], TextEncoder], model_path: str, max_seq_length: int
+) -> EmbedGate:
     """The gate result of an int8 artifact on this host: read from its cache file, else measured and cached."""
 
     def run() -> EmbedGate:

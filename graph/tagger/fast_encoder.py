@@ -17,12 +17,11 @@ import json
 import logging
 import os
 import tempfile
-import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
-from paperkg import model_cache
+from paperkg import encoding, model_cache
 
 log = logging.getLogger(__name__)
 
@@ -90,8 +89,6 @@ def is_valid(onnx_path: Path) -> bool:
 
 
 def _export_quantize(encoder: torch.nn.Module, work: Path) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers import optimizer
     from transformers import BertModel
 
     # the fusion patterns expect eager attention; copy the fine-tuned weights into an eager twin
@@ -100,52 +97,16 @@ def _export_quantize(encoder: torch.nn.Module, work: Path) -> None:
     eager = BertModel(config, add_pooling_layer=False)
     eager.load_state_dict(encoder.state_dict())
     eager.eval()
-
-    class Hidden(torch.nn.Module):
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001, ANN201
-            ids = {"input_ids": input_ids, "attention_mask": attention_mask}
-            return self.inner(**ids, token_type_ids=token_type_ids).last_hidden_state
-
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    dummy = tuple(torch.ones(2, 16, dtype=torch.long) for _ in names)
-    axes = {n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]}
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tracer notes about shape-dependent Python branches in transformers
-        torch.onnx.export(
-            Hidden(eager),
-            dummy,
-            str(work / "fp32.onnx"),
-            input_names=names,
-            output_names=["last_hidden_state"],
-            dynamic_axes=axes,
-            opset_version=17,
-            dynamo=False,
-        )
+    encoding.export_hidden_states(eager, work / "fp32.onnx")
     cfg = encoder.config
-    fused = optimizer.optimize_model(
-        str(work / "fp32.onnx"),
-        model_type="bert",
-        num_heads=cfg.num_attention_heads,
-        hidden_size=cfg.hidden_size,
-        opt_level=1,
+    encoding.fuse_and_quantize(
+        work / "fp32.onnx",
+        work / "model.onnx",
+        heads=cfg.num_attention_heads,
+        hidden=cfg.hidden_size,
+        op_types=QUANTIZED_OPS,
+        keep_fp32=_is_ffn_output,
     )
-    fused.save_model_to_file(str(work / "fused.onnx"))
-    ffn_out = [n.name for n in fused.model.graph.node if _is_ffn_output(n.name)]
-    quantize_dynamic(
-        str(work / "fused.onnx"),
-        str(work / "model.onnx"),
-        weight_type=QuantType.QInt8,
-        per_channel=True,
-        op_types_to_quantize=list(QUANTIZED_OPS),
-        nodes_to_exclude=ffn_out,
-        extra_options={"DefaultTensorType": 1},  # FLOAT, for outputs of fused ops shape inference cannot type
-    )
-    for name in ("fp32.onnx", "fused.onnx"):
-        (work / name).unlink(missing_ok=True)
 
 
 def _is_ffn_output(node_name: str) -> bool:
@@ -157,13 +118,7 @@ class OnnxEncoder:
     """Callable like the torch encoder's forward for the tagger: (ids, mask) tensors -> last hidden state."""
 
     def __init__(self, onnx_path: Path, threads: int | None = None) -> None:
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or torch.get_num_threads()
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self.session = encoding.onnx_session(onnx_path, threads or torch.get_num_threads())
         self.inputs = {i.name for i in self.session.get_inputs()}
 
     def __call__(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

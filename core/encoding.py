@@ -1,0 +1,137 @@
+"""What the int8 encoder paths share: the TextEncoder protocol, ONNX export, fusion + int8, length-sorted batches.
+
+Used by the embedding encoders (`paperkg.index.fast_encoder`, `paperkg.index.openvino_encoder`) and the
+tagger's encoder (`paperkg.graph.tagger.fast_encoder`); it lives outside both stages so neither reaches into the
+other. torch, onnxruntime and transformers are imported where they are needed: importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import torch
+
+INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
+
+
+class TextEncoder(Protocol):
+    """Texts in, one L2-normalised float32 row per text out (in the order given)."""
+
+    dim: int
+
+    def encode(self, texts: list[str], *, batch_size: int = 64) -> np.ndarray: ...
+
+
+def export_hidden_states(model: torch.nn.Module, onnx_path: Path) -> None:
+    """A BERT-style model as an fp32 ONNX graph: (ids, mask, token types) -> last hidden state, any batch/length."""
+    import torch
+
+    class Hidden(torch.nn.Module):
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001, ANN201
+            ids = {"input_ids": input_ids, "attention_mask": attention_mask}
+            return self.inner(**ids, token_type_ids=token_type_ids).last_hidden_state
+
+    dummy = tuple(torch.ones(2, 16, dtype=torch.long) for _ in INPUT_NAMES)
+    axes = {n: {0: "batch", 1: "tokens"} for n in [*INPUT_NAMES, "last_hidden_state"]}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer notes about shape-dependent Python branches in transformers
+        torch.onnx.export(
+            Hidden(model),
+            dummy,
+            str(onnx_path),
+            input_names=list(INPUT_NAMES),
+            output_names=["last_hidden_state"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
+
+
+def fuse_and_quantize(
+    fp32: Path,
+    out: Path,
+    *,
+    heads: int,
+    hidden: int,
+    op_types: Sequence[str] | None = None,
+    keep_fp32: Callable[[str], bool] | None = None,
+) -> None:
+    """Attention fused (onnxruntime's BERT optimizer), then int8 weights per channel (dynamic quantization).
+
+    `op_types` limits which ops go int8 (default: every supported op); nodes whose name `keep_fp32` accepts stay
+    fp32. The intermediate files next to `out` are removed.
+    """
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers import optimizer
+
+    fused_path = out.with_name("fused.onnx")
+    fused = optimizer.optimize_model(str(fp32), model_type="bert", num_heads=heads, hidden_size=hidden, opt_level=1)
+    fused.save_model_to_file(str(fused_path))
+    options: dict[str, Any] = {}
+    if op_types is not None:
+        options["op_types_to_quantize"] = list(op_types)
+    if keep_fp32 is not None:
+        options["nodes_to_exclude"] = [n.name for n in fused.model.graph.node if keep_fp32(n.name)]
+    quantize_dynamic(
+        str(fused_path),
+        str(out),
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+        extra_options={"DefaultTensorType": 1},  # FLOAT, for outputs of fused ops shape inference cannot type
+        **options,
+    )
+    for path in (fp32, fused_path):
+        path.unlink(missing_ok=True)
+
+
+def onnx_session(onnx_path: Path, threads: int) -> Any:
+    """A CPU onnxruntime session with every graph optimisation and one inter-op thread."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+
+
+def mean_pool(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Mask-weighted mean of token vectors, L2-normalised (sentence-transformers' pooling for this model)."""
+    weights = mask[..., None].astype(np.float32)
+    pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    return pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+
+
+def encode_by_length(
+    texts: list[str],
+    tokenizer: Any,
+    dim: int,
+    batch_size: int,
+    run: Callable[[dict[str, np.ndarray]], np.ndarray],
+    inputs: set[str],
+) -> np.ndarray:
+    """Mean-pooled sentence vectors, batched longest text first and returned in the order given.
+
+    Similar lengths share a batch, so little padding is computed. `tokenizer` is a `tokenizers.Tokenizer` with
+    padding and truncation on; `run` maps the model's inputs (those named in `inputs`) to its last hidden state.
+    """
+    out = np.zeros((len(texts), dim), dtype=np.float32)
+    order = np.argsort([-len(t) for t in texts], kind="stable")
+    for start in range(0, len(texts), batch_size):
+        rows = order[start : start + batch_size]
+        encoded = tokenizer.encode_batch([texts[i] for i in rows])
+        ids = np.asarray([e.ids for e in encoded], dtype=np.int64)
+        mask = np.asarray([e.attention_mask for e in encoded], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+        out[rows] = mean_pool(run({k: v for k, v in feeds.items() if k in inputs}), mask)
+    return out
