@@ -88,7 +88,7 @@ def ingest_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Ingest papers into the catalog, then tag them and update the indexes. Safe to re-run and to resume."""
-    from paperkg.pipeline import run_ingest
+    from paperkg.pipeline import index_late_writes, run_ingest
     from paperkg.writelock import writer_lock
 
     settings = settings_for(home, model=model, device=device)
@@ -100,12 +100,9 @@ def ingest_cmd(
             result = ray_ingest(catalog, settings, paths, address=address, **stages, progress=not as_json)
         else:
             result = run_ingest(catalog, settings, paths, **stages, progress=not as_json)
-    if not no_index:  # papers an API write committed while this run held the lock (index/sync.py)
-        from paperkg.index.sync import sync_indexes
-
+    if not no_index:
         with catalog_for(settings, write=True) as catalog:
-            if catalog.index_pending("dense"):
-                sync_indexes(catalog, settings, wait=False)
+            index_late_writes(catalog, settings)
     if as_json:
         print_json(result.to_json())
     else:

@@ -7,7 +7,7 @@ evaluation over a BEIR corpus ingested through `run_ingest`. Each stage returns 
 
 from __future__ import annotations
 
-from paperkg.pipeline.local import run_ingest, run_tagger
+from paperkg.pipeline.local import index_late_writes, run_ingest, run_tagger
 from paperkg.pipeline.result import PipelineResult, RaySummary
 
-__all__ = ["PipelineResult", "RaySummary", "run_ingest", "run_tagger"]
+__all__ = ["PipelineResult", "RaySummary", "index_late_writes", "run_ingest", "run_tagger"]

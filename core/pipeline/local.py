@@ -11,6 +11,7 @@ from paperkg.settings import Settings
 
 if TYPE_CHECKING:
     from paperkg.graph.tagger.pending import TagSummary
+    from paperkg.index.build import IndexSummary
 
 
 def run_ingest(
@@ -45,6 +46,18 @@ def run_ingest(
 
         graph_summary = build_graph(catalog, settings)
     return PipelineResult(ingest=summary, index=index_summary, tagger=tag_summary, graph=graph_summary)
+
+
+def index_late_writes(catalog: Catalog, settings: Settings) -> IndexSummary | None:
+    """After a run that held the home's writer lock (and released it): index the papers an API write committed
+    meanwhile, which did not wait for the lock (index/sync.py). None when there were none, or another writer
+    holds the lock now (it indexes them)."""
+    from paperkg.index.build import DENSE
+    from paperkg.index.sync import sync_indexes
+
+    if not catalog.index_pending(DENSE):
+        return None
+    return sync_indexes(catalog, settings, wait=False)
 
 
 def run_tagger(catalog: Catalog, settings: Settings, *, progress: bool = True) -> TagSummary:
