@@ -7,6 +7,7 @@ other. torch, onnxruntime and transformers are imported where they are needed: i
 
 from __future__ import annotations
 
+import importlib.util
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,6 +19,11 @@ if TYPE_CHECKING:
     import torch
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def installed(*packages: str) -> bool:
+    """True when every named package can be imported (the optional extras are feature flags)."""
+    return all(importlib.util.find_spec(name) is not None for name in packages)
 
 
 class TextEncoder(Protocol):

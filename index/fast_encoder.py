@@ -10,7 +10,6 @@ activations), and fp32 ONNX alone is only the fused-attention gain.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import shutil
@@ -52,7 +51,7 @@ def cpu_threads() -> int:
 
 def available() -> bool:
     """True when the optional fast-path packages (onnx, onnxruntime) are installed."""
-    return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxruntime"))
+    return encoding.installed("onnx", "onnxruntime")
 
 
 def fingerprint(base_fingerprint: str) -> str:

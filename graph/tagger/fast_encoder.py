@@ -12,7 +12,6 @@ artifact's version (which includes the weights' sha256), the base checksum and t
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import logging
 import os
@@ -47,7 +46,7 @@ def cache_dir() -> Path:
 
 def available() -> bool:
     """True when the optional fast-path packages (onnx, onnxruntime) are installed."""
-    return all(importlib.util.find_spec(name) is not None for name in ("onnx", "onnxruntime"))
+    return encoding.installed("onnx", "onnxruntime")
 
 
 def artifact_path(config: dict, directory: Path | None = None) -> Path:
