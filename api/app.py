@@ -67,7 +67,7 @@ def preload() -> None:
     """Load the published indexes and the query encoder before serving, so a worker's first requests do not
     wait seconds for them (with several workers, whichever received no early request stalled its first
     clients). A home without indexes yet is fine: endpoints answer 409 until `paperkg ingest` builds them."""
-    from paperkg.index.sync import sync_on_start
+    from paperkg.pipeline.consistency import sync_on_start
 
     try:  # indexes left behind by a writer killed mid-write are brought to the catalog first
         sync_on_start(get_catalog(), get_settings())

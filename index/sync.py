@@ -1,4 +1,4 @@
-"""Keep the indexes and the graph equal to the catalog: locked updates, and `doctor` (compare id sets, repair)."""
+"""Keep the indexes equal to the catalog (locked updates); `doctor`'s check of catalog, index and graph id sets."""
 
 from __future__ import annotations
 
@@ -45,23 +45,13 @@ def needs_sync(catalog: Catalog, settings: Settings) -> bool:
     return catalog.index_pending(DENSE) or lexical_digest(settings) != catalog.catalog_digest()
 
 
-def sync_on_start(catalog: Catalog, settings: Settings) -> IndexSummary | None:
-    """Server start: repair indexes left behind by a killed writer. Only a writable home whose indexes were
-    built once (a home ingested with --no-index stays unindexed), and never waiting for another writer."""
-    if getattr(catalog, "readonly", False) or artifacts.current(dense_root(settings)) is None:
-        return None
-    summary = sync_indexes(catalog, settings, wait=False) if needs_sync(catalog, settings) else None
-    graph_ids = _graph_ids(settings)
-    if graph_ids is not None and _differs(_compare(graph_ids, set(catalog.paper_pks()), lambda pks: [])):
-        from paperkg.graph.build import build_graph
-
-        with writer_lock(settings.home, "graph update", wait=False) as held:
-            if held:
-                build_graph(catalog, settings)
-    return summary
+def indexes_built(settings: Settings) -> bool:
+    """Was a dense index ever published in this home (a home ingested with --no-index has none)?"""
+    return artifacts.current(dense_root(settings)) is not None
 
 
-def _published_ids(root: Path, what: str) -> np.ndarray | None:
+def published_ids(root: Path, what: str) -> np.ndarray | None:
+    """The paper keys the published "dense" or "lexical" index holds; None when none is published."""
     folder = artifacts.current(root)
     if folder is None:
         return None
@@ -97,7 +87,8 @@ def _compare(ids: np.ndarray | None, catalog_ids: set[int], ids_of: Callable[[li
     }
 
 
-def _differs(part: dict[str, Any]) -> bool:
+def differs(part: dict[str, Any]) -> bool:
+    """Does a part of a `check` report (or `graph_report`) differ from the catalog, or is it missing?"""
     return not part["present"] or bool(part["missing"] or part["extra"] or part["duplicates"] or part.get("stale"))
 
 
@@ -112,7 +103,7 @@ def check(catalog: Catalog, settings: Settings) -> dict[str, Any]:
         found = catalog.papers_by_pk(pks)
         return [found[pk].id for pk in pks if pk in found]
 
-    dense_ids = _published_ids(dense_root(settings), "dense")
+    dense_ids = published_ids(dense_root(settings), "dense")
     report: dict[str, Any] = {"catalog": len(catalog_ids)}
     failed = catalog.failed_pks(DENSE)  # papers the encoder could not process are listed, not missing
     report["dense"] = _compare(dense_ids, catalog_ids - failed, ids_of)
@@ -120,22 +111,16 @@ def check(catalog: Catalog, settings: Settings) -> dict[str, Any]:
     if dense_ids is not None:
         held = {int(i) for i in dense_ids.tolist()}
         report["dense"]["stale"] = len(set(catalog.index_diff(DENSE)[0]) & held)
-    report["lexical"] = _compare(_published_ids(lexical_root(settings), "lexical"), catalog_ids, ids_of)
+    report["lexical"] = _compare(published_ids(lexical_root(settings), "lexical"), catalog_ids, ids_of)
     report["lexical"]["stale"] = int(lexical_digest(settings) not in (None, catalog.catalog_digest()))
     report["graph"] = _compare(_graph_ids(settings), catalog_ids, ids_of)
-    report["ok"] = not any(_differs(report[part]) for part in ("dense", "lexical", "graph"))
+    report["ok"] = not any(differs(report[part]) for part in ("dense", "lexical", "graph"))
     return report
 
 
-def repair(catalog: Catalog, settings: Settings, *, notify: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Bring every index and the graph to the catalog (under the writer lock), then check again."""
-    from paperkg.graph.build import build_graph
-
-    with writer_lock(settings.home, "doctor --repair", wait=True, notify=notify):
-        update_indexes(catalog, settings, progress=False)
-        graph = _compare(_graph_ids(settings), set(catalog.paper_pks()), lambda pks: [])
-        build_graph(catalog, settings, force=_differs(graph))
-    return check(catalog, settings)
+def graph_report(catalog: Catalog, settings: Settings) -> dict[str, Any]:
+    """The published graph's paper set against the catalog's (present, count, missing, extra, duplicates)."""
+    return _compare(_graph_ids(settings), set(catalog.paper_pks()), lambda pks: [])
 
 
 def index_counts(settings: Settings) -> dict[str, int]:

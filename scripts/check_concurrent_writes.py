@@ -24,7 +24,7 @@ import httpx
 from paperkg.catalog import open_catalog
 from paperkg.hostinfo import cpu_info
 from paperkg.index.build import dense_root, lexical_root
-from paperkg.index.sync import _published_ids, check
+from paperkg.index.sync import check, published_ids
 from paperkg.settings import load_settings
 
 CLI = [sys.executable, "-c", "from paperkg.cli.main import run; run()"]
@@ -113,8 +113,8 @@ def main() -> None:
         with open_catalog(settings.catalog_path) as cat:
             report = check(cat, settings)
             pk_of = {p.id: pk for pk, _h, p in cat.iter_papers()}
-        dense = {int(i) for i in _published_ids(dense_root(settings), "dense")}
-        lexical = {int(i) for i in _published_ids(lexical_root(settings), "lexical")}
+        dense = {int(i) for i in published_ids(dense_root(settings), "dense")}
+        lexical = {int(i) for i in published_ids(lexical_root(settings), "lexical")}
         new_pks = {pk_of[i] for i in new if i in pk_of}
         print(f"cli exit {cli.returncode}{' ' + err[-300:] if cli.returncode else ''}; {seconds:.1f} s")
         print("POST answers:", {a: answers.count(a) for a in sorted(set(answers))})

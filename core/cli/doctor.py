@@ -21,7 +21,7 @@ def doctor_cmd(
     """Compare the id sets of the catalog, the dense and lexical indexes and the graph; exit 1 on a difference."""
     from paperkg.cli.main import catalog_for, settings_for
     from paperkg.index.sync import check
-    from paperkg.index.sync import repair as repair_home
+    from paperkg.pipeline.consistency import repair as repair_home
 
     settings = settings_for(home)
     with catalog_for(settings, write=repair) as catalog:
