@@ -20,6 +20,7 @@ from paperkg.api.limits import BodyLimit, error_kind
 from paperkg.api.schemas import ErrorBody, Health, PaperOut, SearchResponse, SimilarResponse
 from paperkg.catalog import Catalog
 from paperkg.errors import PaperkgError, PaperNotFound
+from paperkg.index.artifacts import dense_root, is_published, lexical_root
 from paperkg.index.search import Searcher
 from paperkg.records import Paper, normalize_arxiv_id, normalize_id
 from paperkg.settings import Settings
@@ -149,7 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/health", response_model=Health)
     def health(catalog: Annotated[Catalog, Depends(get_catalog)]) -> Health:
         settings = get_settings()
-        indexes = {name: (settings.index_dir / name / "CURRENT").is_file() for name in ("dense", "lexical")}
+        indexes = {"dense": is_published(dense_root(settings)), "lexical": is_published(lexical_root(settings))}
         return Health(status="ok", papers=catalog.count_papers(), indexes=indexes)
 
     @app.get("/search", response_model=SearchResponse, responses=ERRORS)

@@ -41,6 +41,14 @@ _searchers: dict[str, Searcher] = {}
 _lock = threading.Lock()
 
 
+def reload_searchers() -> None:
+    """After this process changed the indexes (a write): every thread's searcher re-reads them."""
+    with _lock:
+        searchers = list(_searchers.values())
+    for searcher in searchers:
+        searcher.reload()
+
+
 def get_searcher() -> Searcher:
     settings = get_settings()
     catalog = get_catalog()

@@ -75,6 +75,5 @@ def post_paper(
         return WriteResult(id=written.id, status=written.status, index={"deferred": DEFERRED})
     if written.index is None:
         return WriteResult(id=written.id, status=written.status)
-    for searcher in list(deps._searchers.values()):
-        searcher.reload()
+    deps.reload_searchers()
     return WriteResult(id=written.id, status=written.status, index=written.index.to_json())

@@ -171,7 +171,7 @@ def find_duplicates(catalog: Catalog, settings: Settings, *, use_vectors: bool =
     return pairs
 
 
-_vector_cache: dict[str, object] = {}
+_vector_cache: dict[str, object] = {}  # views of the process's one dense copy, per home, for one dedupe run
 
 
 def _pair_cosine(settings: Settings, a: int, b: int) -> float | None:
@@ -195,6 +195,7 @@ def _pair_cosine(settings: Settings, a: int, b: int) -> float | None:
 def merge_duplicates(catalog: Catalog, settings: Settings, pairs: list[DuplicatePair]) -> list[DuplicatePair]:
     """Merge each pair (drop into keep), then bring entity counts, indexes and the graph up to date."""
     from paperkg.graph.build import build_graph
+    from paperkg.index.artifacts import dense_root, is_published
     from paperkg.index.build import update_indexes
 
     touched: set[int] = set()
@@ -210,7 +211,7 @@ def merge_duplicates(catalog: Catalog, settings: Settings, pairs: list[Duplicate
         if touched:
             with catalog.transaction():
                 catalog.refresh_entities(sorted(touched))
-        if (settings.index_dir / "dense" / "CURRENT").is_file():
+        if is_published(dense_root(settings)):
             update_indexes(catalog, settings, progress=False)
         build_graph(catalog, settings)
     return pairs

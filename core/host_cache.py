@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
+
+from paperkg.artifacts import atomic_write_json
 
 T = TypeVar("T")
 
@@ -29,11 +30,8 @@ def cached_result(
     result = compute()
     if result is None:
         return None
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps({**key, "result": asdict(result)}, indent=2), encoding="utf-8")
-        os.replace(tmp, target)
+        atomic_write_json(target, {**key, "result": asdict(result)}, sort_keys=False)
     except OSError:
         pass
     return result

@@ -8,13 +8,12 @@ replaced by `,`. See graph/README.md for the import command.
 from __future__ import annotations
 
 import csv
-import os
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from paperkg.artifacts import atomic_path
 from paperkg.catalog import Catalog
 from paperkg.graph.model import REL_TYPES, read_snapshot
 
@@ -49,15 +48,12 @@ def _array(values: Iterable[str]) -> str:
 
 def _write(path: Path, header: list[str], rows: Iterable[list]) -> int:
     n = 0
-    with tempfile.NamedTemporaryFile(
-        "w", dir=path.parent, delete=False, newline="", encoding="utf-8", suffix=".tmp"
-    ) as tmp:
-        writer = csv.writer(tmp, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    with atomic_path(path) as tmp, tmp.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
         writer.writerow(header)
         for row in rows:
             writer.writerow(["" if v is None else v for v in row])
             n += 1
-    os.replace(tmp.name, path)
     return n
 
 

@@ -9,7 +9,6 @@ is graph-only and every explanation says so.
 
 from __future__ import annotations
 
-import threading
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -91,30 +90,19 @@ _SOURCES = {
 }
 
 
-# --- vector store access (cached per process, refreshed when the index is republished) -------------------
-_VECTORS: dict[str, tuple[object, object]] = {}
-_VLOCK = threading.Lock()
-
-
+# --- vector store access (one copy per process and published version: paperkg.artifacts.cached) ---------
 def vector_store(settings: Settings):
     """The dense index's VectorStore, or None when no index exists (then ranking is graph-only)."""
-    pointer: Path = settings.index_dir / "dense" / "CURRENT"
-    if not pointer.is_file():
-        return None  # never built: skip loading (which would fingerprint the model on every request)
-    stamp = pointer.stat().st_mtime_ns
-    key = str(settings.index_dir)
-    with _VLOCK:
-        cached = _VECTORS.get(key)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        try:
-            from paperkg.index.vectors import VectorStore
+    from paperkg.index.artifacts import dense_root, is_published
 
-            store = VectorStore.load(settings)
-        except (IndexNotReady, ImportError):
-            return None
-        _VECTORS[key] = (stamp, store)
-        return store
+    if not is_published(dense_root(settings)):
+        return None  # never built: skip loading (which would fingerprint the model on every request)
+    try:
+        from paperkg.index.vectors import VectorStore
+
+        return VectorStore.load(settings)
+    except (IndexNotReady, ImportError):
+        return None
 
 
 # --- public entry points --------------------------------------------------------------------------------
@@ -140,33 +128,17 @@ def recommend(
 ) -> list[Recommendation]:
     """Papers close to the positive seeds and away from the negative ones; with `only` (paper keys), every
     one of those papers is scored and nothing else is (a feed ranks the new papers this way)."""
-    cfg = config or FusionConfig()
+    cfg = _checked(config or FusionConfig(), positive, k)
     negative = negative or []
-    if not positive:
-        raise BadInput("at least one positive paper id is needed")
-    if k < 1:
-        raise BadInput("k must be at least 1")
-    if cfg.ranking not in RANKINGS:
-        raise BadInput(f"unknown ranking {cfg.ranking!r}; expected one of {', '.join(RANKINGS)}")
     pos_pks = [_pk(catalog, pid) for pid in positive]
     neg_pks = [_pk(catalog, pid) for pid in negative]
-    if cfg.ranking == "learned" and load_ranker(cfg.model, cfg.model_path) is None:
-        cfg = replace(cfg, ranking="convex")  # no weights file: exactly the previous default
-    sources = cfg.sources or _SOURCES[cfg.ranking]
-    wanted = set(sources)
-    if cfg.ranking == "learned" and (model := load_ranker(cfg.model, cfg.model_path)) is not None:
-        wanted = _families(model.features)  # a model without graph features is ranked without the graph
-        sources = cfg.sources or tuple(s for s in ("vector", "lexical", "graph") if s in wanted)
+    cfg, sources, wanted = _plan(cfg)
     # the graph is read for explanations whenever it exists; it scores only when the ranking reads it
     kg = kg if kg is not None else load_graph(settings)
     graph_scores = "graph" in wanted
     store = store if store is not None else (vector_store(settings) if "vector" in wanted else None)
     lex = lexical if lexical is not None else (lexical_index(settings) if "lexical" in wanted else None)
-    notes = []
-    if kg is None and graph_scores:
-        notes.append(NO_GRAPH_NOTE)
-    if store is None and "vector" in sources:
-        notes.append(NO_INDEX_NOTE)
+    notes = _notes(kg is None and graph_scores, store is None and "vector" in sources)
     signals = collect(
         catalog,
         settings,
@@ -186,21 +158,12 @@ def recommend(
         return []
     scores, ranker = _score(signals, cfg, has_graph=kg is not None, has_text=store is not None or lex is not None)
     order = np.lexsort((signals.pks, -scores))[:k]
-    top_pks = [int(signals.pks[i]) for i in order]
-    titles = catalog.paper_titles(top_pks)
-    seed_vecs = {}
-    if store is not None:
-        seed_vecs = {pid: v for pid, pk in zip(positive, pos_pks, strict=True) if (v := store.vector(pk)) is not None}
+    titles = catalog.paper_titles([int(signals.pks[i]) for i in order])
+    seeds = _Seeds(positive, pos_pks, _seed_vectors(store, positive, pos_pks))
     out = []
-    for i, pk in zip(order.tolist(), top_pks, strict=True):
-        row = signals.walk_rows[i] if signals.walk_rows is not None else -1
-        explanation = _explain(kg, pk, positive, pos_pks, signals.per_seed_walk, seed_vecs, store)
-        explanation.graph_score = round(float(_walk_of(signals, row)), 8)
-        explanation.vector_similarity = (
-            round(signals.cosine[pk], 4) if store is not None and pk in signals.cosine else None
-        )
-        if lex is not None:
-            explanation.lexical_score = round(float(signals.features["bm25"][i]), 4)
+    for i in order.tolist():
+        pk = int(signals.pks[i])
+        explanation = _explain_candidate(kg, store, lex, signals, i, seeds)
         if ranker is not None:
             explanation.signals = ranker.contributions(signals, i)
         explanation.ranking = ranker.name if ranker is not None else cfg.ranking
@@ -208,6 +171,59 @@ def recommend(
         pid, title = titles.get(pk, (str(pk), ""))
         out.append(Recommendation(id=pid, title=title, score=round(float(scores[i]), 6), explanation=explanation))
     return out
+
+
+def _checked(cfg: FusionConfig, positive: list[str], k: int) -> FusionConfig:
+    """The request's problems as BadInput (400), before anything is loaded."""
+    if not positive:
+        raise BadInput("at least one positive paper id is needed")
+    if k < 1:
+        raise BadInput("k must be at least 1")
+    if cfg.ranking not in RANKINGS:
+        raise BadInput(f"unknown ranking {cfg.ranking!r}; expected one of {', '.join(RANKINGS)}")
+    return cfg
+
+
+def _plan(cfg: FusionConfig) -> tuple[FusionConfig, tuple[str, ...], set[str]]:
+    """(config, candidate sources, signal families to load) of a ranking: the learned one falls back to the
+    convex rule without a weights file, and reads only the families its model has features of."""
+    if cfg.ranking == "learned" and load_ranker(cfg.model, cfg.model_path) is None:
+        cfg = replace(cfg, ranking="convex")  # no weights file: exactly the previous default
+    sources = cfg.sources or _SOURCES[cfg.ranking]
+    wanted = set(sources)
+    if cfg.ranking == "learned" and (model := load_ranker(cfg.model, cfg.model_path)) is not None:
+        wanted = _families(model.features)  # a model without graph features is ranked without the graph
+        sources = cfg.sources or tuple(s for s in ("vector", "lexical", "graph") if s in wanted)
+    return cfg, sources, wanted
+
+
+def _notes(no_graph: bool, no_index: bool) -> list[str]:
+    return [note for missing, note in ((no_graph, NO_GRAPH_NOTE), (no_index, NO_INDEX_NOTE)) if missing]
+
+
+@dataclass(frozen=True, slots=True)
+class _Seeds:
+    ids: list[str]
+    pks: list[int]
+    vectors: dict[str, np.ndarray]
+
+
+def _seed_vectors(store, positive: list[str], pos_pks: list[int]) -> dict[str, np.ndarray]:  # noqa: ANN001
+    if store is None:
+        return {}
+    return {pid: v for pid, pk in zip(positive, pos_pks, strict=True) if (v := store.vector(pk)) is not None}
+
+
+def _explain_candidate(kg, store, lex, signals: Signals, i: int, seeds: _Seeds) -> Explanation:  # noqa: ANN001
+    """Why candidate `i` is recommended: seeds, graph links, and its graph, vector and lexical scores."""
+    pk = int(signals.pks[i])
+    row = signals.walk_rows[i] if signals.walk_rows is not None else -1
+    explanation = _explain(kg, pk, seeds.ids, seeds.pks, signals.per_seed_walk, seeds.vectors, store)
+    explanation.graph_score = round(float(_walk_of(signals, row)), 8)
+    explanation.vector_similarity = round(signals.cosine[pk], 4) if store is not None and pk in signals.cosine else None
+    if lex is not None:
+        explanation.lexical_score = round(float(signals.features["bm25"][i]), 4)
+    return explanation
 
 
 def _families(features: tuple[str, ...]) -> set[str]:
@@ -362,10 +378,8 @@ def relation_path(kg: KnowledgeGraph, seed: int, other: int) -> list[str]:
     eb = set(m.indices[m.indptr[other] : m.indptr[other + 1]].tolist())
     best = _strongest_relation(kg, r, ea, eb, reverse=False)
     if best is None:
-        rt = kg._cache.get("relations_t")
-        if rt is None:
-            # relations pointing from the other paper's entities to the seed's
-            rt = kg._cache["relations_t"] = r.T.tocsr()
+        # relations pointing from the other paper's entities to the seed's
+        rt = kg.memo("relations_t", lambda: r.T.tocsr())
         best = _strongest_relation(kg, rt, ea, eb, reverse=True)
     if best is None:
         return []

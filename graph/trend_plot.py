@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from paperkg.artifacts import atomic_path
 from paperkg.errors import BadInput
 from paperkg.graph.trends import TrendReport
 
@@ -38,15 +37,8 @@ def plot_trends(report: TrendReport, path: Path, *, share: bool = False) -> Path
         ax.grid(alpha=0.3)
         ax.legend(loc="upper left", fontsize=8)
         fig.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=suffix)
-        os.close(fd)
-        try:
+        with atomic_path(path) as tmp:
             fig.savefig(tmp, format=suffix[1:])
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
     finally:
         plt.close(fig)
     return path

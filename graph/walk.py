@@ -63,9 +63,12 @@ def paper_entity_weights(kg: KnowledgeGraph) -> sp.csr_matrix:
 
 
 def transition_matrix(kg: KnowledgeGraph, cfg: WalkConfig) -> sp.csr_matrix:
+    """The walk's transition matrix over papers, entities, authors and externals (built once per graph)."""
     key = ("walk", cfg.entity, cfg.author, cfg.citation, cfg.entity_relation)
-    if key in kg._cache:
-        return kg._cache[key]
+    return kg.memo(key, lambda: _transitions(kg, cfg))
+
+
+def _transitions(kg: KnowledgeGraph, cfg: WalkConfig) -> sp.csr_matrix:
     n_p, n_e, n_a = kg.n_papers, len(kg.entity_keys), len(kg.authors)
     n_x = kg.cites.shape[1] - n_p
     pe = paper_entity_weights(kg)
@@ -102,7 +105,6 @@ def transition_matrix(kg: KnowledgeGraph, cfg: WalkConfig) -> sp.csr_matrix:
     t = sp.csr_matrix(sp.bmat(rows, format="csr"), dtype=np.float32)
     t.sort_indices()
     assert t.shape == (n_p + n_e + n_a + n_x,) * 2
-    kg._cache[key] = t
     return t
 
 

@@ -19,11 +19,25 @@ from typing import Any
 
 import bm25s
 import numpy as np
-from bm25s.scoring import _build_idf_array, _select_idf_scorer, _select_tfc_scorer
 from tqdm import tqdm
 
 CHUNK = 20_000  # documents tokenized at a time
 IN_MEMORY_MAX = 50_000_000  # score-matrix entries kept in RAM (400 MB); larger matrices are memory-mapped files
+
+
+def lucene_idf(df: np.ndarray, n_docs: int, dtype: str) -> np.ndarray:
+    """BM25 idf of bm25s' default "lucene" method, log(1 + (N - df + 0.5) / (df + 0.5)); 0 for unseen terms.
+
+    Written out here rather than imported: bm25s keeps its scorers private (`bm25s.scoring._*`), and the
+    equality test against bm25s' own index (tests/index/test_bm25_stream.py) fails if its formulas change."""
+    d = df.astype(np.float64)
+    idf = np.log1p((n_docs - d + 0.5) / (d + 0.5))
+    return np.where(df > 0, idf, 0.0).astype(dtype)
+
+
+def lucene_tfc(tf: np.ndarray, l_d: np.ndarray, l_avg: float, k1: float, b: float) -> np.ndarray:
+    """BM25 term-frequency component of the "lucene" method: tf / (k1 * (1 - b + b * l_d / l_avg) + tf)."""
+    return tf / (k1 * ((1 - b) + b * l_d / l_avg) + tf)
 
 
 def _chunks(docs: Iterable[tuple[int, str]], size: int) -> Iterator[tuple[list[int], list[str]]]:
@@ -85,6 +99,8 @@ def build_streaming(
         bar.update(len(texts))
     bar.close()
     retriever = bm25s.BM25(k1=k1, b=b)
+    if retriever.method != "lucene":  # the scores below are the lucene variant's
+        raise ValueError(f"bm25s' default method is now {retriever.method!r}; streaming builds write 'lucene'")
     if n_docs == 0:
         shutil.rmtree(work, ignore_errors=True)
         return retriever, np.zeros(0, dtype=np.int64), None
@@ -94,13 +110,7 @@ def build_streaming(
     df = np.pad(df, (0, max(0, n_vocab - len(df))))[:n_vocab]
     doc_len = np.concatenate(lengths).astype(np.float32)
     avg_len = float(doc_len.mean())
-    idf = _build_idf_array(
-        doc_frequencies={t: int(d) for t, d in enumerate(df)},
-        n_docs=n_docs,
-        compute_idf_fn=_select_idf_scorer(retriever.method),
-        dtype=retriever.dtype,
-    )
-    tfc = _select_tfc_scorer(retriever.method)
+    idf = lucene_idf(df, n_docs, retriever.dtype)
     nnz = int(df.sum())
     indptr = np.zeros(n_vocab + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
@@ -115,7 +125,7 @@ def build_streaming(
     for part, n_part in parts:
         with np.load(part) as z:
             doc, term, tf = z["doc"], z["term"], z["tf"]
-        scores = idf[term] * tfc(tf_array=tf.astype(np.float32), l_d=doc_len[doc], l_avg=avg_len, k1=k1, b=b)
+        scores = idf[term] * lucene_tfc(tf.astype(np.float32), doc_len[doc], avg_len, k1, b)
         order = np.argsort(term, kind="stable")  # documents stay ascending inside each term's column
         t_sorted = term[order]
         counts = np.bincount(t_sorted, minlength=n_vocab)

@@ -7,12 +7,12 @@ import signal
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from paperkg.catalog import Catalog
 from paperkg.errors import IndexNotReady
 from paperkg.index import artifacts
+from paperkg.index.artifacts import dense_root, lexical_root
 from paperkg.index.dense import DenseIndex
 from paperkg.index.encoder import load_encoder, spec_from_settings
 from paperkg.index.lexical import LexicalIndex, document_text
@@ -20,7 +20,7 @@ from paperkg.index.passages import PassageSummary, update_passages
 from paperkg.settings import Settings
 from tqdm import tqdm
 
-DENSE = "dense"
+DENSE = artifacts.DENSE  # also the catalog's name for the dense index's marks
 EMBED_CHUNK = 1024  # papers embedded and added per step: bounds memory and paces the progress bar
 
 
@@ -48,14 +48,6 @@ class IndexSummary:
             "passages": None if self.passages is None else self.passages.to_json(),
             "failed": self.failed,
         }
-
-
-def dense_root(settings: Settings) -> Path:
-    return settings.index_dir / "dense"
-
-
-def lexical_root(settings: Settings) -> Path:
-    return settings.index_dir / "lexical"
 
 
 def _crash_point(name: str) -> None:
@@ -110,7 +102,7 @@ def update_indexes(
             dense.rebalance(settings.exact_index_max, expected=dense.count + len(todo) - start - len(chunk))
         bar.close()
         _publish_dense(catalog, settings, dense, marks, gone)
-    elif not (dense_root(settings) / "CURRENT").is_file():
+    elif not artifacts.is_published(dense_root(settings)):
         dense.save(dense_root(settings))
     digest = catalog.catalog_digest()  # taken before reading the texts: a change meanwhile shows next time
     if rebuild or lexical_digest(settings) != digest:

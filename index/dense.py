@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,16 @@ def choose_kind(n: int, exact_max: int) -> str:
     return "flat" if n <= exact_max else "ivf-sq8"
 
 
+def check_model(manifest: dict[str, Any], encoder: dict[str, Any] | None, what: str = "dense") -> None:
+    """Raise ModelMismatch when an index was built with another model than the configured `encoder`."""
+    if encoder is not None and manifest.get("model_fingerprint") != encoder.get("model_fingerprint"):
+        raise ModelMismatch(
+            f"the {what} index was built with model {manifest.get('model')!r} "
+            f"({manifest.get('model_fingerprint')}), but {encoder.get('model')!r} "
+            f"({encoder.get('model_fingerprint')}) is configured; run `paperkg reindex`"
+        )
+
+
 @dataclass
 class DenseIndex:
     index: faiss.Index
@@ -68,21 +79,26 @@ class DenseIndex:
 
     @classmethod
     def load(cls, root: Path, encoder: dict[str, Any] | None = None) -> DenseIndex:
+        """A private copy of the published version, for writers that change it (readers use `shared`)."""
         folder = artifacts.current(root)
         if folder is None:
             raise IndexNotReady(f"no dense index under {root}; run `paperkg ingest` or `paperkg reindex`")
         return cls.from_folder(folder, encoder)
 
     @classmethod
+    def shared(cls, root: Path, encoder: Callable[[], dict[str, Any]] | None = None) -> DenseIndex:
+        """The published version, loaded once per process and version and shared by every reader (search,
+        recommendations, vectors, dedupe): read-only. `encoder` (the configured model's description) is
+        called only when a version is loaded: describing the model reads its files."""
+        if artifacts.current(root) is None:
+            raise IndexNotReady(f"no dense index under {root}; run `paperkg ingest` or `paperkg reindex`")
+        return artifacts.cached(root, lambda folder: cls.from_folder(folder, encoder() if encoder else None))
+
+    @classmethod
     def from_folder(cls, folder: Path, encoder: dict[str, Any] | None = None, *, what: str = "dense") -> DenseIndex:
         """Read one published version; refuse it when it was built with another model than `encoder`."""
         manifest = artifacts.read_manifest(folder)
-        if encoder is not None and manifest.get("model_fingerprint") != encoder.get("model_fingerprint"):
-            raise ModelMismatch(
-                f"the {what} index was built with model {manifest.get('model')!r} "
-                f"({manifest.get('model_fingerprint')}), but {encoder.get('model')!r} "
-                f"({encoder.get('model_fingerprint')}) is configured; run `paperkg reindex`"
-            )
+        check_model(manifest, encoder, what)
         index = faiss.read_index(str(folder / "vectors.faiss"))
         if isinstance(index, faiss.IndexIVF):
             index.nprobe = int(manifest.get("nprobe", IVF_NPROBE))

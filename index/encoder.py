@@ -225,7 +225,7 @@ def home_backend(settings: object) -> str | None:
     from paperkg.index import artifacts
 
     index_dir = getattr(settings, "index_dir", None)
-    folder = artifacts.current(Path(index_dir) / "dense") if index_dir is not None else None
+    folder = artifacts.current(artifacts.index_root(index_dir, artifacts.DENSE)) if index_dir is not None else None
     if folder is None:
         return None
     try:

@@ -72,6 +72,10 @@ class LexicalIndex:
         folder = artifacts.current(root)
         if folder is None:
             raise IndexNotReady(f"no lexical index under {root}; run `paperkg ingest` or `paperkg reindex`")
+        return cls.from_folder(folder)
+
+    @classmethod
+    def from_folder(cls, folder: Path) -> LexicalIndex:
         manifest = artifacts.read_manifest(folder)
         pks = np.load(folder / "pks.npy", allow_pickle=False)
         if len(pks):
@@ -79,6 +83,13 @@ class LexicalIndex:
         else:
             retriever = bm25s.BM25()
         return cls(retriever, pks, manifest)
+
+    @classmethod
+    def shared(cls, root: Path) -> LexicalIndex:
+        """The published version, loaded once per process and version and shared by every reader: read-only."""
+        if artifacts.current(root) is None:
+            raise IndexNotReady(f"no lexical index under {root}; run `paperkg ingest` or `paperkg reindex`")
+        return artifacts.cached(root, cls.from_folder)
 
     def search(self, queries: list[str], k: int, allowed: set[int] | None = None) -> list[list[tuple[int, float]]]:
         """Top-k (paper pk, BM25 score) per query; documents with score 0 are not matches."""

@@ -25,13 +25,14 @@ import numpy as np
 from paperkg.catalog import Catalog
 from paperkg.errors import IndexNotReady
 from paperkg.index import artifacts
+from paperkg.index.artifacts import passages_root
 from paperkg.index.dense import DenseIndex
 from paperkg.index.encoder import load_encoder, spec_from_settings
 from paperkg.index.fusion import Fused, minmax
 from paperkg.settings import Settings
 from tqdm import tqdm
 
-PASSAGES = "passages"
+PASSAGES = artifacts.PASSAGES
 EMBED_CHUNK = 512  # passages embedded and added per step (~200 words each)
 # The min-max normalised best-passage score is added to a paper's convex hybrid score with the dense weight
 # (settings.fusion_weight; this default when none is given): a passage cosine is a dense match on body text,
@@ -41,10 +42,6 @@ EMBED_CHUNK = 512  # passages embedded and added per step (~200 words each)
 PASSAGE_WEIGHT = 0.5
 PASSAGES_PER_PAPER = 4  # passage hits fetched per wanted paper: papers hold many passages, keep enough papers
 SNIPPET_CHARS = 300
-
-
-def passages_root(settings: Settings) -> Path:
-    return settings.index_dir / PASSAGES
 
 
 def passage_input(section: str, text: str) -> str:
@@ -77,6 +74,17 @@ class PassageIndex:
         folder = artifacts.current(root)
         if folder is None:
             raise IndexNotReady(f"no passage index under {root}; ingest PDFs, then run `paperkg reindex`")
+        return cls.from_folder(folder, encoder)
+
+    @classmethod
+    def shared(cls, root: Path, encoder: dict[str, Any] | None = None) -> PassageIndex:
+        """The published version, loaded once per process and version for every searcher: read-only."""
+        if artifacts.current(root) is None:
+            raise IndexNotReady(f"no passage index under {root}; ingest PDFs, then run `paperkg reindex`")
+        return artifacts.cached(root, lambda folder: cls.from_folder(folder, encoder))
+
+    @classmethod
+    def from_folder(cls, folder: Path, encoder: dict[str, Any] | None = None) -> PassageIndex:
         owners = np.load(folder / "owners.npy", allow_pickle=False).astype(np.int64).reshape(-1, 3)
         return cls(DenseIndex.from_folder(folder, encoder, what="passage"), owners)
 
@@ -246,7 +254,7 @@ class FullText:
         self.catalog = catalog
         encoder = encoder if encoder is not None else spec_from_settings(settings).describe()
         try:
-            self.index: PassageIndex | None = PassageIndex.load(passages_root(settings), encoder)
+            self.index: PassageIndex | None = PassageIndex.shared(passages_root(settings), encoder)
         except IndexNotReady:
             self.index = None
         self._owner: dict[int, int] | None = None

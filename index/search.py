@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -13,8 +11,8 @@ from typing import Literal, TypeVar
 import numpy as np
 from paperkg.catalog import Catalog
 from paperkg.errors import PaperNotFound
-from paperkg.index import fusion
-from paperkg.index.build import dense_root, lexical_root
+from paperkg.index import artifacts, fusion
+from paperkg.index.artifacts import dense_root, lexical_root
 from paperkg.index.dense import DenseIndex
 from paperkg.index.encoder import EncoderSpec, load_encoder, spec_from_settings
 from paperkg.index.lexical import LexicalIndex
@@ -65,29 +63,11 @@ class Hit:
         return out
 
 
-_SHARED: dict[str, tuple[str, object]] = {}
-_SHARED_LOCK = threading.Lock()
-
-
 def shared_index(root: Path, load: Callable[[], T]) -> T:
-    """One read-only copy of an index per process and published version, shared by every worker thread.
-
-    The CURRENT pointer is read on each call, so a version published by another process (a `POST /papers`
-    in another worker, a re-ingest) is picked up by the next request without a restart.
-    """
-    pointer = root / "CURRENT"
-    version = pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else ""
-    with _SHARED_LOCK:
-        cached = _SHARED.get(str(root))
-        if cached is not None and cached[0] == version and version:
-            return cached[1]  # type: ignore[return-value]
-        index = load()
-        _SHARED[str(root)] = (version, index)
-        # the loaded index holds ~10^5 long-lived Python objects (BM25 vocabulary, ids); move them out of the
-        # garbage collector's view so full collections stop rescanning them during requests (~170 ms each)
-        gc.collect()
-        gc.freeze()
-        return index
+    """One read-only copy of an index per process and published version (paperkg.artifacts.cached)."""
+    if not artifacts.is_published(root):
+        return load()  # nothing published: the loader raises its IndexNotReady
+    return artifacts.cached(root, lambda _folder: load())
 
 
 @lru_cache(maxsize=2048)
@@ -110,11 +90,11 @@ class Searcher:
     @property
     def dense(self) -> DenseIndex:
         """The published dense index, shared by the process (a newer published version is picked up)."""
-        return shared_index(self._dense_root, lambda: DenseIndex.load(self._dense_root, self.spec.describe()))
+        return DenseIndex.shared(self._dense_root, self.spec.describe)
 
     @property
     def lexical(self) -> LexicalIndex:
-        return shared_index(self._lexical_root, lambda: LexicalIndex.load(self._lexical_root))
+        return LexicalIndex.shared(self._lexical_root)
 
     @property
     def fulltext(self) -> FullText:

@@ -63,13 +63,9 @@ def published_ids(root: Path, what: str) -> np.ndarray | None:
 
 
 def _graph_ids(settings: Settings) -> np.ndarray | None:
-    from paperkg.graph.build import graph_dir
+    from paperkg.graph.store import published_paper_pks
 
-    path = graph_dir(settings) / "graph.npz"
-    if not path.is_file():
-        return None
-    with np.load(path, allow_pickle=False) as arrays:
-        return arrays["paper_pks"].copy()
+    return published_paper_pks(settings)
 
 
 def _compare(ids: np.ndarray | None, catalog_ids: set[int], ids_of: Callable[[list[int]], list[str]]) -> dict[str, Any]:

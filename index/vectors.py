@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from paperkg.index.build import dense_root
+from paperkg.index.artifacts import dense_root
 from paperkg.index.dense import DenseIndex
 from paperkg.index.encoder import spec_from_settings
 from paperkg.settings import Settings
@@ -17,7 +17,8 @@ class VectorStore:
 
     @classmethod
     def load(cls, settings: Settings) -> VectorStore:
-        return cls(DenseIndex.load(dense_root(settings), spec_from_settings(settings).describe()))
+        """A view of the process's one copy of the published dense index (the searcher's too)."""
+        return cls(DenseIndex.shared(dense_root(settings), spec_from_settings(settings).describe))
 
     def vector(self, pk: int) -> np.ndarray | None:
         """L2-normalised float32 vector of a paper, or None when the paper is not indexed."""

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from paperkg.artifacts import atomic_write_text
 from paperkg.catalog import Catalog, open_catalog
 from paperkg.cli.common import HomeOpt, JsonOpt, KOpt, console, fail
 from paperkg.cli.output import listing_table
@@ -176,9 +177,7 @@ def _write(text: str, output: Path | None) -> None:
     if output is None:
         typer.echo(text, nl=not text.endswith("\n"))
         return
-    tmp = output.with_name(output.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(output)  # a reader (a mailer) never sees half a file
+    atomic_write_text(output, text)  # a reader (a mailer) never sees half a file
     err.print(f"wrote {escape(str(output))}", highlight=False)
 
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import torch
+from paperkg.artifacts import atomic_path, atomic_write_text
 from paperkg.errors import ModelMismatch
 from paperkg.graph.tagger.data import ENTITY_TYPES, RELATION_TYPES
 from paperkg.graph.tagger.model import SpanRelModel
@@ -81,19 +80,9 @@ def save_artifact(
         "base_sha256": base_checksum(str(base_model_path())),
         **config,
     }
-    atomic_write(out_dir / WEIGHTS, lambda p: save_file(tensors, str(p), metadata={"format": FORMAT}))
-    atomic_write(out_dir / CONFIG, lambda p: p.write_text(json.dumps(full, indent=2) + "\n", encoding="utf-8"))
-
-
-def atomic_write(target: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(out_dir / WEIGHTS) as tmp:
+        save_file(tensors, str(tmp), metadata={"format": FORMAT})
+    atomic_write_text(out_dir / CONFIG, json.dumps(full, indent=2) + "\n")
 
 
 def load_artifact(model_dir: Path | str | None = None) -> tuple[SpanRelModel, PreTrainedTokenizerFast, dict]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from paperkg.graph.tagger.artifact import CONFIG, atomic_write
+from paperkg.artifacts import atomic_write_text
+from paperkg.graph.tagger.artifact import CONFIG
 from paperkg.graph.tagger.data import Document
 from paperkg.graph.tagger.inference import Tagger
 from paperkg.graph.tagger.scoring import score_documents
@@ -46,7 +47,7 @@ def calibrate_artifact(model_dir: Path, dev_docs: list[Document]) -> dict:
     config["decoding"] = decoding
     config["dev"] = _rounded(after)
     config["dev_without_calibration"] = _rounded(before)
-    atomic_write(path, lambda p: p.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8"))
+    atomic_write_text(path, json.dumps(config, indent=2) + "\n")
     return {"decoding": decoding, "dev": after, "dev_without_calibration": before}
 
 

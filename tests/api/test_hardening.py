@@ -273,12 +273,12 @@ def test_blocking_endpoints_share_a_bounded_thread_pool(web_home, threads) -> No
 
 
 def test_startup_loads_the_indexes_before_the_first_request(web_home, monkeypatch, tmp_path) -> None:
-    from paperkg.index import search
+    from paperkg import artifacts
     from paperkg.index.build import dense_root, lexical_root
 
-    monkeypatch.setattr(search, "_SHARED", {})
+    artifacts.forget()
     with TestClient(create_app(web_home)):
-        assert {str(dense_root(web_home)), str(lexical_root(web_home))} <= set(search._SHARED)
+        assert {str(dense_root(web_home)), str(lexical_root(web_home))} <= set(artifacts.cached_roots())
     # a home without indexes still starts; search says what is missing
     with TestClient(create_app(load_settings(tmp_path / "empty")), raise_server_exceptions=False) as c:
         assert c.get("/health").status_code == 200

@@ -102,6 +102,25 @@ def test_fusion_with_vectors_and_negatives(built):
     assert after.get("2101.00005", 0) < base.get("2101.00005", 1)  # it shares the ViT paper's references
 
 
+def test_a_cosine_of_zero_is_a_similarity_not_a_missing_one(built):
+    catalog, settings, kg = built
+    pk = {p: catalog.paper_pk(p) for p in kg.paper_ids}
+    store = FakeVectors(
+        {
+            pk["2101.00001"]: np.array([1.0, 0.0, 0.0]),
+            pk["2101.00002"]: np.array([0.6, 0.8, 0.0]),
+            pk["2101.00003"]: np.array([0.0, 1.0, 0.0]),  # orthogonal to the seed: cosine exactly 0.0
+        }
+    )
+    for ranking in ("vector", "convex"):
+        recs = recommend(catalog, settings, ["2101.00001"], k=6, kg=kg, store=store, config=FusionConfig(ranking))
+        by_id = {r.id: r.explanation for r in recs}
+        assert by_id["2101.00003"].vector_similarity == 0.0, ranking
+        assert by_id["2101.00002"].vector_similarity == pytest.approx(0.6, abs=1e-4)
+        if ranking == "vector":
+            assert [r.id for r in recs][:2] == ["2101.00002", "2101.00003"]
+
+
 def test_unknown_ids_and_bad_input(built):
     catalog, settings, _kg = built
     with pytest.raises(PaperNotFound):
