@@ -122,19 +122,23 @@ _LOCKS_LOCK = threading.Lock()
 def cached(root: Path, load: Callable[[Path], T]) -> T:
     """`load(folder)` of the published version, once per process and version, shared by every thread.
 
-    CURRENT is read on each call, so a version published by another process (a `POST /papers` in another
-    worker, a re-ingest) is picked up by the next call without a restart. One loader per root: the copy is
-    keyed by the root alone. Raises FileNotFoundError when nothing is published."""
+    CURRENT is read on each call (one small read: this runs per search request), so a version published by
+    another process (a `POST /papers` in another worker, a re-ingest) is picked up by the next call without a
+    restart. One loader per root: the copy is keyed by the root alone. Raises FileNotFoundError when nothing
+    is published."""
     name = version(root)
-    if name is None or not (root / name).is_dir():
+    if name is None:
         raise FileNotFoundError(errno.ENOENT, "nothing published", str(root))
-    return cached_as(root, name, lambda: load(root / name))
+    return cached_as(root, name, lambda: load(_folder(root, name)))
 
 
 def cached_as(root: Path, name: str, load: Callable[[], T]) -> T:
     """`load()` once per process for the version `name` of `root` (for layouts older than versioned folders,
     whose version is e.g. a file's modification time)."""
     key = str(root)
+    hit = _LOADED.get(key)  # the common case, without a lock: a dict read is atomic
+    if hit is not None and hit[0] == name:
+        return hit[1]
     with _LOCKS_LOCK:
         lock = _LOCKS.setdefault(key, threading.Lock())
     with lock:  # one thread loads; the others wait for its copy instead of loading their own
@@ -148,6 +152,13 @@ def cached_as(root: Path, name: str, load: Callable[[], T]) -> T:
         gc.collect()
         gc.freeze()
         return value
+
+
+def _folder(root: Path, name: str) -> Path:
+    folder = root / name
+    if not folder.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "published version missing", str(folder))
+    return folder
 
 
 def cached_roots() -> list[str]:

@@ -16,6 +16,7 @@ import numpy as np
 from paperkg.catalog import Catalog
 from paperkg.errors import BadInput, IndexNotReady, PaperNotFound
 from paperkg.graph.build import KnowledgeGraph, load_graph
+from paperkg.graph.csr import row_cols, row_items
 from paperkg.graph.ranker import LinearRanker, load_ranker
 from paperkg.graph.signals import Signals, collect, lexical_index
 from paperkg.graph.walk import WalkConfig
@@ -315,7 +316,7 @@ def _explain(
 
 def shared_entities(kg: KnowledgeGraph, a: int, b: int, limit: int = 8) -> list[SharedEntity]:
     m = kg.mentions
-    common = np.intersect1d(m.indices[m.indptr[a] : m.indptr[a + 1]], m.indices[m.indptr[b] : m.indptr[b + 1]])
+    common = np.intersect1d(row_cols(m, a), row_cols(m, b))
     idf = kg.entity_idf
     ranked = sorted(common.tolist(), key=lambda j: (-idf[j], kg.entity_keys[j]))[:limit]
     return [
@@ -330,7 +331,7 @@ def shared_entities(kg: KnowledgeGraph, a: int, b: int, limit: int = 8) -> list[
 
 
 def _shared_cols(m, a: int, b: int, names: list[str]) -> list[str]:
-    common = np.intersect1d(m.indices[m.indptr[a] : m.indptr[a + 1]], m.indices[m.indptr[b] : m.indptr[b + 1]])
+    common = np.intersect1d(row_cols(m, a), row_cols(m, b))
     return [names[j] for j in common.tolist()]
 
 
@@ -341,8 +342,7 @@ def _node_id(kg: KnowledgeGraph, col: int) -> str:
 def citation_links(kg: KnowledgeGraph, seed: int, other: int, limit: int = 3) -> list[str]:
     c, cb = kg.cites, kg.cited_by
     out = []
-    seed_refs = c.indices[c.indptr[seed] : c.indptr[seed + 1]]
-    other_refs = c.indices[c.indptr[other] : c.indptr[other + 1]]
+    seed_refs, other_refs = row_cols(c, seed), row_cols(c, other)
     if other in seed_refs:
         out.append(f"the seed cites {kg.paper_ids[other]}")
     if seed in other_refs:
@@ -350,10 +350,8 @@ def citation_links(kg: KnowledgeGraph, seed: int, other: int, limit: int = 3) ->
     both_cite = np.intersect1d(seed_refs, other_refs)[:limit]
     out += [f"both cite {_node_id(kg, j)}" for j in both_cite.tolist()]
     if seed < cb.shape[1] and other < cb.shape[1]:
-        citers = np.intersect1d(
-            cb.indices[cb.indptr[seed] : cb.indptr[seed + 1]],
-            cb.indices[cb.indptr[other] : cb.indptr[other + 1]],
-        )[:limit]
+        # cited_by is CSC: the stored entries of "row" i of its index arrays are column i's citing papers
+        citers = np.intersect1d(row_cols(cb, seed), row_cols(cb, other))[:limit]
         out += [f"both cited by {kg.paper_ids[j]}" for j in citers.tolist()]
     return out
 
@@ -362,8 +360,8 @@ def _strongest_relation(kg: KnowledgeGraph, matrix, heads, tails: set[int], *, r
     """(count, head, tail, relation index, reverse) of the most frequent relation from heads into tails."""
     best = None
     for h in heads.tolist():
-        row = slice(matrix.indptr[h], matrix.indptr[h + 1])
-        for t, rel in zip(matrix.indices[row].tolist(), matrix.data[row].tolist(), strict=True):
+        cols, rels = row_items(matrix, h)
+        for t, rel in zip(cols.tolist(), rels.tolist(), strict=True):
             if t in tails:
                 count = int(kg.rel_count[rel - 1])
                 if best is None or count > best[0]:
@@ -374,8 +372,8 @@ def _strongest_relation(kg: KnowledgeGraph, matrix, heads, tails: set[int], *, r
 def relation_path(kg: KnowledgeGraph, seed: int, other: int) -> list[str]:
     """seed -MENTIONS-> e1 -REL-> e2 <-MENTIONS- other, via the strongest relation between their entities."""
     m, r = kg.mentions, kg.relations
-    ea = m.indices[m.indptr[seed] : m.indptr[seed + 1]]
-    eb = set(m.indices[m.indptr[other] : m.indptr[other + 1]].tolist())
+    ea = row_cols(m, seed)
+    eb = set(row_cols(m, other).tolist())
     best = _strongest_relation(kg, r, ea, eb, reverse=False)
     if best is None:
         # relations pointing from the other paper's entities to the seed's

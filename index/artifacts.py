@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from paperkg.artifacts import KEEP_VERSIONS, cached, current, is_published, new_version, publish, read_manifest
+from paperkg.errors import IndexNotReady
 from paperkg.settings import Settings
+
+T = TypeVar("T")
 
 __all__ = [
     "DENSE",
@@ -25,6 +29,7 @@ __all__ = [
     "passages_root",
     "publish",
     "read_manifest",
+    "shared",
     "write_faiss",
 ]
 
@@ -46,6 +51,17 @@ def lexical_root(settings: Settings) -> Path:
 
 def passages_root(settings: Settings) -> Path:
     return index_root(settings.index_dir, PASSAGES)
+
+
+def shared(root: Path, load: Callable[[Path], T], missing: str) -> T:
+    """The process's one copy of an index's published version (paperkg.artifacts.cached); IndexNotReady
+    saying `missing` when none is published."""
+    try:
+        return cached(root, load)
+    except FileNotFoundError:
+        if current(root) is not None:
+            raise  # a published version lost a file: not "never built"
+        raise IndexNotReady(missing) from None
 
 
 def write_faiss(index: Any, path: Path) -> None:

@@ -90,9 +90,8 @@ class DenseIndex:
         """The published version, loaded once per process and version and shared by every reader (search,
         recommendations, vectors, dedupe): read-only. `encoder` (the configured model's description) is
         called only when a version is loaded: describing the model reads its files."""
-        if artifacts.current(root) is None:
-            raise IndexNotReady(f"no dense index under {root}; run `paperkg ingest` or `paperkg reindex`")
-        return artifacts.cached(root, lambda folder: cls.from_folder(folder, encoder() if encoder else None))
+        missing = f"no dense index under {root}; run `paperkg ingest` or `paperkg reindex`"
+        return artifacts.shared(root, lambda folder: cls.from_folder(folder, encoder() if encoder else None), missing)
 
     @classmethod
     def from_folder(cls, folder: Path, encoder: dict[str, Any] | None = None, *, what: str = "dense") -> DenseIndex:

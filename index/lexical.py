@@ -87,9 +87,8 @@ class LexicalIndex:
     @classmethod
     def shared(cls, root: Path) -> LexicalIndex:
         """The published version, loaded once per process and version and shared by every reader: read-only."""
-        if artifacts.current(root) is None:
-            raise IndexNotReady(f"no lexical index under {root}; run `paperkg ingest` or `paperkg reindex`")
-        return artifacts.cached(root, cls.from_folder)
+        missing = f"no lexical index under {root}; run `paperkg ingest` or `paperkg reindex`"
+        return artifacts.shared(root, cls.from_folder, missing)
 
     def search(self, queries: list[str], k: int, allowed: set[int] | None = None) -> list[list[tuple[int, float]]]:
         """Top-k (paper pk, BM25 score) per query; documents with score 0 are not matches."""

@@ -79,9 +79,8 @@ class PassageIndex:
     @classmethod
     def shared(cls, root: Path, encoder: dict[str, Any] | None = None) -> PassageIndex:
         """The published version, loaded once per process and version for every searcher: read-only."""
-        if artifacts.current(root) is None:
-            raise IndexNotReady(f"no passage index under {root}; ingest PDFs, then run `paperkg reindex`")
-        return artifacts.cached(root, lambda folder: cls.from_folder(folder, encoder))
+        missing = f"no passage index under {root}; ingest PDFs, then run `paperkg reindex`"
+        return artifacts.shared(root, lambda folder: cls.from_folder(folder, encoder), missing)
 
     @classmethod
     def from_folder(cls, folder: Path, encoder: dict[str, Any] | None = None) -> PassageIndex:

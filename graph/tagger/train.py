@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from paperkg.artifacts import atomic_write_text
 from paperkg.graph.tagger.artifact import build_model, default_model_dir, load_base, save_artifact
 from paperkg.graph.tagger.batching import build_pairs, enumerate_spans
 from paperkg.graph.tagger.calibrate import calibrate_artifact
@@ -174,7 +175,7 @@ def train(
             "history": history,
             "config": asdict(cfg),
         }
-        (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        atomic_write_text(out_dir / "report.json", json.dumps(report, indent=2) + "\n")
         return report
 
     for epoch in range(1, cfg.epochs + 1):
@@ -225,5 +226,5 @@ def write_report_only(out_dir: Path, history: list, started: float, calibrated: 
     report.update(calibrated)
     report["history"] = history
     report["total_minutes"] = round((time.time() - started) / 60, 2)
-    path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    atomic_write_text(path, json.dumps(report, indent=2) + "\n")
     return report
