@@ -192,12 +192,9 @@ def _pair_cosine(settings: Settings, a: int, b: int) -> float | None:
     return None if va is None or vb is None else float(va @ vb)
 
 
-def merge_duplicates(catalog: Catalog, settings: Settings, pairs: list[DuplicatePair]) -> list[DuplicatePair]:
-    """Merge each pair (drop into keep), then bring entity counts, indexes and the graph up to date."""
-    from paperkg.graph.build import build_graph
-    from paperkg.index.artifacts import dense_root, is_published
-    from paperkg.index.build import update_indexes
-
+def merge_pairs(catalog: Catalog, pairs: list[DuplicatePair]) -> bool:
+    """Merge each pair (drop into keep) in the catalog and refresh the touched entities' counts; True when any
+    pair was merged. The indexes and the graph follow through the pipeline (`paperkg.pipeline.merge_duplicates`)."""
     touched: set[int] = set()
     for pair in pairs:
         keep_pk, drop_pk = catalog.paper_pk(pair.keep), catalog.paper_pk(pair.drop)
@@ -207,11 +204,8 @@ def merge_duplicates(catalog: Catalog, settings: Settings, pairs: list[Duplicate
         evidence = {**asdict(pair.evidence), "drop_title": pair.drop_title}
         pair.merged = catalog.merge_papers(keep_pk, drop_pk, evidence)
     _vector_cache.clear()
-    if any(p.merged is not None for p in pairs):
-        if touched:
-            with catalog.transaction():
-                catalog.refresh_entities(sorted(touched))
-        if is_published(dense_root(settings)):
-            update_indexes(catalog, settings, progress=False)
-        build_graph(catalog, settings)
-    return pairs
+    merged = any(p.merged is not None for p in pairs)
+    if merged and touched:
+        with catalog.transaction():
+            catalog.refresh_entities(sorted(touched))
+    return merged

@@ -192,7 +192,8 @@ def duplicates_cmd(
     """Papers held twice (publisher PDF and arXiv record, versions under other ids): by DOI, title + authors and
     vector similarity, with the evidence. --merge moves citations, mentions and collection memberships to the
     kept paper; the other id then resolves to it everywhere (CLI, API)."""
-    from paperkg.dedupe import find_duplicates, merge_duplicates
+    from paperkg.dedupe import find_duplicates
+    from paperkg.pipeline import merge_duplicates
 
     settings = load_settings(home)
     with open_catalog(settings.catalog_path) as catalog:

@@ -10,6 +10,7 @@ from paperkg.pipeline.result import PipelineResult
 from paperkg.settings import Settings
 
 if TYPE_CHECKING:
+    from paperkg.dedupe import DuplicatePair
     from paperkg.graph.tagger.pending import TagSummary
     from paperkg.index.build import IndexSummary
 
@@ -58,6 +59,21 @@ def index_late_writes(catalog: Catalog, settings: Settings) -> IndexSummary | No
     if not catalog.index_pending(DENSE):
         return None
     return sync_indexes(catalog, settings, wait=False)
+
+
+def merge_duplicates(catalog: Catalog, settings: Settings, pairs: list[DuplicatePair]) -> list[DuplicatePair]:
+    """Merge duplicate papers in the catalog (`paperkg.dedupe`), then bring the indexes (when built) and the
+    graph up to date."""
+    from paperkg.dedupe import merge_pairs
+    from paperkg.graph.build import build_graph
+    from paperkg.index.build import update_indexes
+    from paperkg.index.sync import indexes_built
+
+    if merge_pairs(catalog, pairs):
+        if indexes_built(settings):
+            update_indexes(catalog, settings, progress=False)
+        build_graph(catalog, settings)
+    return pairs
 
 
 def run_tagger(catalog: Catalog, settings: Settings, *, progress: bool = True) -> TagSummary:

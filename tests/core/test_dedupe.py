@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 from paperkg.catalog import open_catalog
-from paperkg.dedupe import find_duplicates, judge, merge_duplicates
+from paperkg.dedupe import find_duplicates, judge
+from paperkg.pipeline import merge_duplicates
 from paperkg.records import Paper
 
 
