@@ -141,3 +141,42 @@ def encode_by_length(
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
         out[rows] = mean_pool(run({k: v for k, v in feeds.items() if k in inputs}), mask)
     return out
+
+
+def openvino_installed() -> bool:
+    """True when OpenVINO (inference), NNCF (static quantization) and onnx (export) are all installed."""
+    return installed("openvino", "nncf", "onnx")
+
+
+def openvino_quantize(
+    onnx_path: Path, xml: Path, feeds: list[dict[str, np.ndarray]], keep_fp32: Sequence[str] = ()
+) -> None:
+    """fp32 ONNX -> OpenVINO IR with static int8 (NNCF post-training, transformer preset), calibrated on `feeds`.
+
+    `feeds` are real model inputs (name -> array); nodes whose name matches a `keep_fp32` regex stay fp32. The
+    ONNX file is removed once the IR (.xml + .bin) is written.
+    """
+    import nncf
+    import openvino as ov
+
+    model = ov.Core().read_model(str(onnx_path))
+    quantized = nncf.quantize(
+        model,
+        nncf.Dataset(feeds),
+        model_type=nncf.ModelType.TRANSFORMER,
+        subset_size=len(feeds),
+        ignored_scope=nncf.IgnoredScope(patterns=list(keep_fp32), validate=False) if keep_fp32 else None,
+    )
+    ov.save_model(quantized, str(xml))  # weights already int8; no further fp16 compression
+    onnx_path.unlink(missing_ok=True)
+
+
+def openvino_compile(xml: Path, threads: int, precision: str | None = None) -> tuple[Any, Any, set[str]]:
+    """The IR compiled for CPU (latency-tuned), an infer request and its input names; `precision` sets the hint."""
+    import openvino as ov
+
+    config: dict[str, Any] = {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY"}
+    if precision:
+        config["INFERENCE_PRECISION_HINT"] = precision  # e.g. "bf16" on AMX hosts
+    compiled = ov.Core().compile_model(str(xml), "CPU", config)
+    return compiled, compiled.create_infer_request(), {i.get_any_name() for i in compiled.inputs}

@@ -47,8 +47,8 @@ class Settings(BaseSettings):
     candidates: int = Field(default=100, ge=10, le=10_000, description="per-retriever depth before fusion")
     tagger: bool = True
     tagger_model: str | None = None
-    tagger_backend: Literal["auto", "torch", "onnx-int8"] = Field(
-        default="auto", description="tagger encoder: auto = int8 ONNX when installed (2.5x), torch = exact fp32"
+    tagger_backend: Literal["auto", "torch", "onnx-int8", "openvino-int8"] = Field(
+        default="auto", description="tagger encoder: auto = per host (paperkg config says which), torch = exact fp32"
     )
     # per-record limits (core/limits.py): a record over one is quarantined with the limit's name
     max_id_chars: int = Field(default=200, ge=16, description="longest paper id")

@@ -20,6 +20,16 @@ class Choice:
     candidates: tuple[str, ...]  # in order of preference, ending with the exact path "torch"
 
 
+_NO_ONNX = "onnx and onnxruntime are not installed: exact fp32 torch (pip install 'paperkg[fast]')"
+
+
+def _choice(host: CpuInfo, onnx: bool, openvino: bool, reason: str) -> Choice:
+    """The candidates in order: OpenVINO int8 on hosts with int8 dot products, then ONNX int8, then fp32 torch."""
+    order = ["openvino-int8"] if host.int8_dot and openvino else []
+    order += ["onnx-int8", "torch"] if onnx else ["torch"]
+    return Choice(order[0], reason, tuple(order))
+
+
 def embedding_choice(host: CpuInfo | None = None, *, onnx: bool | None = None, openvino: bool | None = None) -> Choice:
     """The CPU embedding backends for `auto`, fastest first, with the reason for the first."""
     host = host or cpu_info()
@@ -31,9 +41,7 @@ def embedding_choice(host: CpuInfo | None = None, *, onnx: bool | None = None, o
         from paperkg.index import openvino_encoder
 
         openvino = openvino_encoder.available()
-    order: list[str] = []
     if host.int8_dot and openvino:
-        order.append("openvino-int8")
         reason = (
             f"{host.kind} host (hardware int8 dot products) with OpenVINO installed: static int8 measured 3.32x "
             "naive on an AMX Xeon, onnx-int8 1.97x"
@@ -46,24 +54,31 @@ def embedding_choice(host: CpuInfo | None = None, *, onnx: bool | None = None, o
     elif onnx:
         reason = f"{host.kind} host without VNNI/AMX: onnx-int8 (1.86x naive on AVX2; openvino-int8 only 1.17x there)"
     else:
-        reason = "onnx and onnxruntime are not installed: exact fp32 torch (pip install 'paperkg[fast]')"
-    if onnx:
-        order.append("onnx-int8")
-    order.append("torch")
-    return Choice(order[0], reason, tuple(order))
+        reason = _NO_ONNX
+    return _choice(host, onnx, openvino, reason)
 
 
-def tagger_choice(host: CpuInfo | None = None, *, onnx: bool | None = None) -> Choice:
-    """The tagger's encoder backends for `auto`: int8 ONNX where installed (gated on this host), else fp32."""
+def tagger_choice(host: CpuInfo | None = None, *, onnx: bool | None = None, openvino: bool | None = None) -> Choice:
+    """The tagger's encoder backends for `auto`, fastest first; each int8 one is kept only if it passes the
+    entity/relation F1 gate on this host (graph/tagger/gate.py), else the next is tried."""
     host = host or cpu_info()
     if onnx is None:
         from paperkg.graph.tagger import fast_encoder
 
         onnx = fast_encoder.available()
-    if not onnx:
-        return Choice("torch", "onnx and onnxruntime are not installed: exact fp32 torch", ("torch",))
-    return Choice(
-        "onnx-int8",
-        f"{host.kind} host: int8 ONNX encoder, kept only if it passes the entity/relation F1 gate on this host",
-        ("onnx-int8", "torch"),
-    )
+    if openvino is None:
+        from paperkg import encoding
+
+        openvino = encoding.openvino_installed()
+    gated = "kept only if it passes the entity/relation F1 gate on this host"
+    if host.int8_dot and openvino:
+        reason = (
+            f"{host.kind} host (hardware int8 dot products) with OpenVINO installed: static int8 encoder (the "
+            f"embedding's fastest path there), {gated}"
+        )
+    elif onnx:
+        why = "OpenVINO is not installed" if host.int8_dot else "no VNNI/AMX, where OpenVINO int8 is slower"
+        reason = f"{host.kind} host, {why}: int8 ONNX encoder, {gated}"
+    else:
+        reason = _NO_ONNX
+    return _choice(host, onnx, openvino, reason)

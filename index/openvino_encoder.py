@@ -110,8 +110,6 @@ def is_valid(xml: Path) -> bool:
 
 
 def _export_quantize(model_path: str, xml: Path) -> None:
-    import nncf
-    import openvino as ov
     from tokenizers import Tokenizer
 
     onnx_path = xml.with_name("fp32.onnx")
@@ -123,32 +121,17 @@ def _export_quantize(model_path: str, xml: Path) -> None:
         ids = np.asarray([tokenizer.encode(text).ids], dtype=np.int64)
         return {"input_ids": ids, "attention_mask": np.ones_like(ids), "token_type_ids": np.zeros_like(ids)}
 
-    data = [feeds(t) for t in calibration_texts()]
-    model = ov.Core().read_model(str(onnx_path))
-    quantized = nncf.quantize(
-        model,
-        nncf.Dataset(data),
-        model_type=nncf.ModelType.TRANSFORMER,
-        subset_size=len(data),
-    )
-    ov.save_model(quantized, str(xml))  # weights already int8; no further fp16 compression
-    onnx_path.unlink(missing_ok=True)
+    encoding.openvino_quantize(onnx_path, xml, [feeds(t) for t in calibration_texts()])
 
 
 class OpenVinoEncoder:
     """Mean-pooled, L2-normalised sentence vectors from the OpenVINO int8 model (same tokenizer, pooling)."""
 
     def __init__(self, xml: Path, model_path: str, max_seq_length: int, threads: int | None = None) -> None:
-        import openvino as ov
         from tokenizers import Tokenizer
 
-        config = {
-            "INFERENCE_NUM_THREADS": threads or max(1, len(os.sched_getaffinity(0))),
-            "PERFORMANCE_HINT": "LATENCY",
-        }
-        self.compiled = ov.Core().compile_model(str(xml), "CPU", config)
-        self.request = self.compiled.create_infer_request()
-        self.inputs = {i.get_any_name() for i in self.compiled.inputs}
+        threads = threads or max(1, len(os.sched_getaffinity(0)))
+        self.compiled, self.request, self.inputs = encoding.openvino_compile(xml, threads)
         self.tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_seq_length)
         self.tokenizer.enable_padding()

@@ -1,13 +1,14 @@
 """Tagger speed on real abstracts: abstracts per second for `Tagger.tag_texts` (title + ". " + abstract).
 
     flock /tmp/bench.lock .venv/bin/python scripts/bench_tagger.py [--corpus FILE] [-n 200] [--no-old]
+        [--backends torch,onnx-int8,openvino-int8]
 
 Reads BEIR-style JSON lines (`title`, `text`) or arXiv Kaggle lines (`title`, `abstract`). Times, in one run and
 on the same texts:
 - `old`: the inference code as shipped before the speed work (git revision OLD_REV, fp32 torch, loaded from git
   into a scratch package; same weights),
-- `torch`: the current code with the exact fp32 torch encoder (PAPERKG_TAGGER_BACKEND=torch),
-- `default`: the current default backend ("auto": int8 ONNX when onnx/onnxruntime are installed),
+- each of `--backends`: the current code with that encoder (`torch` exact fp32, `onnx-int8`, `openvino-int8`;
+  one whose packages are missing is skipped with a note); `default_backend` says which one `auto` picks here,
 - `st_encode`: plain sentence-transformers encoding (truncates at 256 wordpieces) as a machine-speed anchor.
 Timings on a shared CPU are noisy: compare the ratios, which come from the same run.
 """
@@ -28,6 +29,7 @@ from pathlib import Path
 import torch
 from paperkg.graph.tagger.inference import get_tagger
 from paperkg.hostinfo import cpu_info  # the CPU the figures come from
+from paperkg.index.backend_choice import tagger_choice
 
 DEFAULT_CORPUS = Path("/work/shared/data/beir/scifact/corpus.jsonl")
 OLD_REV = "b10ac60"  # last commit before the inference speed work
@@ -101,13 +103,19 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--model", type=Path, default=None)
+    ap.add_argument("--backends", default="torch,onnx-int8,openvino-int8", help="comma-separated encoder backends")
     ap.add_argument("--no-old", action="store_true", help="skip the pre-speed-work code path")
     ap.add_argument("--no-baseline", action="store_true", help="skip SentenceTransformer.encode")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     texts = read_texts(args.corpus, args.n)
-    default = get_tagger(args.model)
-    exact = get_tagger(args.model, backend="torch")
+    default = get_tagger(args.model)  # "auto": the backend chosen for this host (after its gate)
+    taggers, skipped = {}, {}
+    for name in [b.strip() for b in args.backends.split(",") if b.strip()]:
+        try:
+            taggers[name] = get_tagger(args.model, backend=name)
+        except RuntimeError as exc:  # e.g. the openvino extra is not installed
+            skipped[name] = str(exc)
     pieces = [len(default.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts]
     report: dict = {
         "corpus": str(args.corpus),
@@ -118,11 +126,14 @@ def main() -> None:
         "batch_size": args.batch_size,
         "loadavg_before": os.getloadavg()[0],
         "default_backend": default.backend,
-        "model": default.version,
+        "default_reason": tagger_choice().reason,
+        "skipped": skipped,
+        "model": default.config.get("version"),
+        "gates": {k: t.gate.notice() for k, t in taggers.items() if t.gate is not None},
     }
     seconds: dict[str, float] = {}
     tagged = {}
-    paths = [("default", default), ("torch", exact)]
+    paths = list(taggers.items())
     if not args.no_old:
         paths.append(("old", load_old_tagger(model_dir=args.model)))
     for name, tagger in paths:
@@ -139,7 +150,7 @@ def main() -> None:
         report["st_max_seq_length"] = st.max_seq_length
     report["abstracts_per_s"] = {k: round(len(texts) / v, 1) for k, v in seconds.items()}
     ratios = {}
-    for ref in ("old", "st_encode"):
+    for ref in ("old", "torch", "st_encode"):
         if ref in seconds:
             ratios[f"vs_{ref}"] = {k: round(seconds[ref] / v, 2) for k, v in seconds.items() if k != ref}
     report["speed_ratios"] = ratios

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from paperkg import encoding, model_cache
+from paperkg.graph.tagger.model import EncoderFn
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,8 @@ def is_valid(onnx_path: Path) -> bool:
     return float(meta.get("min_token_cosine_to_fp32", 0.0)) >= MIN_COSINE
 
 
-def _export_quantize(encoder: torch.nn.Module, work: Path) -> None:
+def export_fp32(encoder: torch.nn.Module, onnx_path: Path) -> None:
+    """The fine-tuned encoder as an fp32 ONNX graph (ids, mask, token types) -> last hidden state."""
     from transformers import BertModel
 
     # the fusion patterns expect eager attention; copy the fine-tuned weights into an eager twin
@@ -96,7 +98,11 @@ def _export_quantize(encoder: torch.nn.Module, work: Path) -> None:
     eager = BertModel(config, add_pooling_layer=False)
     eager.load_state_dict(encoder.state_dict())
     eager.eval()
-    encoding.export_hidden_states(eager, work / "fp32.onnx")
+    encoding.export_hidden_states(eager, onnx_path)
+
+
+def _export_quantize(encoder: torch.nn.Module, work: Path) -> None:
+    export_fp32(encoder, work / "fp32.onnx")
     cfg = encoder.config
     encoding.fuse_and_quantize(
         work / "fp32.onnx",
@@ -130,7 +136,7 @@ class OnnxEncoder:
         return torch.from_numpy(out)
 
 
-def token_cosine(fast: OnnxEncoder, encoder: torch.nn.Module, tokenizer) -> float:
+def token_cosine(fast: EncoderFn, encoder: torch.nn.Module, tokenizer) -> float:
     """Lowest cosine between fast and fp32 wordpiece vectors on fixed texts (the gate for using the build)."""
     enc = tokenizer(_VALIDATION_TEXTS, padding=True, return_tensors="pt")
     ids, mask = enc["input_ids"], enc["attention_mask"]

@@ -18,14 +18,15 @@ from paperkg.graph.tagger.model import EncoderFn, SpanRelModel, featurize
 log = logging.getLogger(__name__)
 
 # encoder backends: "torch" is the exact fp32 network; "onnx-int8" the same fine-tuned encoder exported to
-# ONNX with int8 weights (built locally, see fast_encoder.py); "auto" takes onnx-int8 when onnx and
-# onnxruntime are installed and the build passes its check, else torch. Chosen per call or by
-# $PAPERKG_TAGGER_BACKEND.
-BACKENDS = ("auto", "torch", "onnx-int8")
+# ONNX with int8 weights (fast_encoder.py); "openvino-int8" an NNCF static-int8 OpenVINO model
+# (openvino_encoder.py), both built locally. "auto" tries the candidates of backend_choice.tagger_choice in
+# order (openvino-int8 only on VNNI/AMX hosts), keeping the first that builds and passes the host gate, else
+# torch. Chosen per call or by $PAPERKG_TAGGER_BACKEND.
+BACKENDS = ("auto", "torch", "onnx-int8", "openvino-int8")
 BACKEND_ENV = "PAPERKG_TAGGER_BACKEND"
-# padded pieces per encoder call: windows are sorted by length and grouped up to this budget. The int8 ONNX
-# session is fastest one abstract at a time (no padding at all); torch gains from small groups.
-MAX_TOKENS = {"torch": 4096, "onnx-int8": 512}
+# padded pieces per encoder call: windows are sorted by length and grouped up to this budget. The int8
+# sessions are fastest one abstract at a time (no padding at all); torch gains from small groups.
+MAX_TOKENS = {"torch": 4096, "onnx-int8": 512, "openvino-int8": 512}
 
 # spans and pairs are formed within a sentence; a run-on "sentence" (no punctuation) is cut into pieces
 # of this many words so the number of pairs stays bounded (the encoder still sees the whole text)
@@ -115,7 +116,7 @@ class Tagger:
         self.model = model
         self.tokenizer = tokenizer
         self.config = config
-        self.backend = backend  # "torch" (exact fp32) or "onnx-int8" (then `run` is the ONNX session)
+        self.backend = backend  # "torch" (exact fp32) or an int8 backend (then `run` is its session)
         self._run = run
         self.max_tokens = MAX_TOKENS.get(backend, MAX_TOKENS["torch"])
         version = str(config.get("version", "unknown"))
@@ -129,34 +130,36 @@ class Tagger:
         """Load an artifact; backend None reads $PAPERKG_TAGGER_BACKEND (default "auto")."""
         choice = resolve_backend(backend)
         model, tokenizer, config = load_artifact(model_dir)
-        if choice == "torch":
-            return cls(model, tokenizer, config)
-        from paperkg.graph.tagger import fast_encoder
-
-        try:
-            if not fast_encoder.available():
-                raise RuntimeError("onnx and onnxruntime are not installed (pip install 'paperkg[fast]')")
-            path = fast_encoder.ensure_model(model.encoder, tokenizer, config)
-            if not fast_encoder.is_valid(path):
-                raise RuntimeError(f"{path} strays from the fp32 encoder beyond the accepted cosine")
-            run = fast_encoder.OnnxEncoder(path)
-        except Exception as exc:
-            if choice == "onnx-int8":
-                raise RuntimeError(f"tagger backend onnx-int8 unavailable: {exc}") from exc
-            log.warning("tagger: int8 ONNX encoder unavailable (%s); using the fp32 torch encoder", exc)
-            return cls(model, tokenizer, config)
         exact = cls(model, tokenizer, config)
-        fast = cls(model, tokenizer, config, run=run, backend="onnx-int8")
-        # int8 kernels differ by CPU: the build is checked against fp32 on this host, once (gate.py)
+        if choice == "torch":
+            return exact
+        if choice == "auto":
+            from paperkg.index.backend_choice import tagger_choice
+
+            candidates = [c for c in tagger_choice().candidates if c != "torch"]
+        else:
+            candidates = [choice]
+        # int8 kernels differ by CPU: each build is checked against fp32 on this host, once (gate.py)
         from paperkg.graph.tagger.gate import gate_artifact
 
-        fast.gate = exact.gate = gate_artifact(path, exact, fast)
-        if fast.gate is not None and not fast.gate.passed:
-            if choice == "auto":
-                log.warning("tagger: %s; using the exact fp32 path", fast.gate.notice())
-                return exact
-            log.warning("tagger: %s; onnx-int8 kept because it was asked for", fast.gate.notice())
-        return fast
+        for k, name in enumerate(candidates):
+            then = "trying the next backend" if k + 1 < len(candidates) else "using the exact fp32 path"
+            try:
+                path, run = _int8_runner(name, model, tokenizer, config)
+            except Exception as exc:
+                if choice != "auto":
+                    raise RuntimeError(f"tagger backend {name} unavailable: {exc}") from exc
+                log.warning("tagger: %s encoder unavailable (%s); %s", name, exc, then)
+                continue
+            fast = cls(model, tokenizer, config, run=run, backend=name)
+            fast.gate = exact.gate = gate_artifact(path, exact, fast)
+            if fast.gate is None or fast.gate.passed:
+                return fast
+            if choice != "auto":
+                log.warning("tagger: %s; %s kept because it was asked for", fast.gate.notice(), name)
+                return fast
+            log.warning("tagger: %s %s; %s", name, fast.gate.notice(), then)
+        return exact
 
     # -- word level ----------------------------------------------------------------------------------------
     @property
@@ -305,6 +308,27 @@ def split_words(doc) -> tuple[list[list[str]], list[list[int]], list[int]]:
             tokens.append(chunk)
             sent_ids.append(n)
     return words, tokens, sent_ids
+
+
+def _int8_runner(backend: str, model: SpanRelModel, tokenizer, config: dict) -> tuple[Path, EncoderFn]:
+    """The int8 build for `backend` (built when missing) and the callable that runs it; raises when unusable."""
+    if backend == "openvino-int8":
+        from paperkg.graph.tagger import openvino_encoder as module
+
+        if not module.available():
+            raise RuntimeError("openvino, nncf and onnx are not installed (pip install 'paperkg[openvino]')")
+        path = module.ensure_model(model, tokenizer, config)
+        runner: type = module.OpenVinoEncoder
+    else:
+        from paperkg.graph.tagger import fast_encoder as module  # type: ignore[no-redef]
+
+        if not module.available():
+            raise RuntimeError("onnx and onnxruntime are not installed (pip install 'paperkg[fast]')")
+        path = module.ensure_model(model.encoder, tokenizer, config)
+        runner = module.OnnxEncoder
+    if not module.is_valid(path):
+        raise RuntimeError(f"{path} strays from the fp32 encoder beyond the accepted cosine")
+    return path, runner(path)
 
 
 def resolve_backend(backend: str | None = None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from paperkg import encoding
 from paperkg.graph.tagger import fast_encoder
 from paperkg.graph.tagger.batching import enumerate_spans, span_index
 from paperkg.graph.tagger.inference import BACKEND_ENV, Tagger, get_tagger, resolve_backend
@@ -47,6 +48,7 @@ def test_exact_backend_is_fp32_torch(exact):
 
 def test_auto_falls_back_to_torch_without_onnx(monkeypatch):
     monkeypatch.setattr(fast_encoder, "available", lambda: False)
+    monkeypatch.setattr(encoding, "openvino_installed", lambda: False)  # and without OpenVINO (a VNNI/AMX pick)
     assert Tagger.load(backend="auto").backend == "torch"
     with pytest.raises(RuntimeError, match="onnx-int8 unavailable"):
         Tagger.load(backend="onnx-int8")
@@ -57,6 +59,7 @@ def test_auto_falls_back_when_build_fails(monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(fast_encoder, "available", lambda: True)
+    monkeypatch.setattr(encoding, "openvino_installed", lambda: False)
     monkeypatch.setattr(fast_encoder, "ensure_model", broken)
     assert Tagger.load(backend="auto").backend == "torch"
 

@@ -7,6 +7,7 @@ import json
 import logging
 
 import pytest
+from paperkg import encoding
 from paperkg.graph.tagger import fast_encoder, gate
 from paperkg.graph.tagger.inference import Tagger, get_tagger
 from paperkg.hostinfo import cpu_info
@@ -48,6 +49,7 @@ def test_failed_gate_falls_back_to_exact_path(monkeypatch, tmp_path, caplog):
 
     monkeypatch.setattr(gate, "compare", fake_compare)
     monkeypatch.setattr(gate, "cache_path", lambda artifact: tmp_path / "gate.json")
+    monkeypatch.setattr(encoding, "openvino_installed", lambda: False)  # onnx-int8 first on every host kind
     with caplog.at_level(logging.WARNING, logger="paperkg.graph.tagger.inference"):
         tagger = Tagger.load(backend="auto")
     assert tagger.backend == "torch" and tagger._run is None and tagger.gate == failing
