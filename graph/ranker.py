@@ -63,6 +63,9 @@ def fit(name: str, x: np.ndarray, y: np.ndarray, features: tuple[str, ...], c: f
     """Logistic regression on standardised features (scikit-learn, used only when training)."""
     from sklearn.linear_model import LogisticRegression
 
+    if len(np.unique(y)) < 2:  # nothing to tell apart (no candidate, or no relevant one): a constant ranking
+        n = len(features)
+        return LinearRanker(name, features, np.zeros(n), np.ones(n), np.zeros(n))
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     model = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")

@@ -1,9 +1,11 @@
 """Fit the learned fusion of `related` (graph/related_model.json) on a BEIR-layout relatedness folder.
 
-For every seed of the qrels the product's own candidate sources and features are collected (graph/signals.py);
-a logistic regression per model (default: text + graph features; text: without the graph; graph: graph only)
-is scored out-of-fold with grouped cross-validation, the groups being the connected components of the qrels
-(papers co-cited in one citing paper stay on one side of a split), then refitted on every seed and written.
+For every seed of the qrels the product's own candidate sources and features are collected (graph/signals.py),
+from the sources each model's features come from, as `related` will (a text-only model never sees the graph's
+candidates); a logistic regression per model (signals.MODEL_FEATURES: default = text + graph, text = without
+the graph, graph = graph only) is scored out-of-fold with grouped cross-validation, the groups being the
+connected components of the qrels (papers co-cited in one citing paper stay on one side of a split), then
+refitted on every seed and written.
 
 Usage: python scripts/train_related.py ../shared/data/related/acm-cr-dev --home /work/cache/acm-home \
          [--out graph/related_model.json] [--candidates 100] [--features cos,bm25,...] [--dry-run]
@@ -39,7 +41,14 @@ def components(qrels: dict[str, dict[str, int]]) -> dict[str, int]:
     return out
 
 
-def collect_all(folder: Path, home: Path, candidates: int, steps: int):
+def sources_of(features: tuple[str, ...]) -> tuple[str, ...]:
+    """The candidate sources `related` uses for a model reading these features."""
+    from paperkg.graph.signals import SOURCES, families
+
+    return tuple(s for s in SOURCES if s in families(features))
+
+
+def collect_all(folder: Path, home: Path, candidates: int, steps: int, sources=("vector", "lexical", "graph")):
     from paperkg.catalog import open_catalog
     from paperkg.graph.build import load_graph
     from paperkg.graph.recommend import vector_store
@@ -67,7 +76,7 @@ def collect_all(folder: Path, home: Path, candidates: int, steps: int):
             [seed],
             [pk],
             [],
-            sources=("vector", "lexical", "graph"),
+            sources=sources,
             candidates=candidates,
             walk=WalkConfig(steps=steps),
             negative_weight=0.5,
@@ -120,30 +129,38 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--out", type=Path, default=ROOT / "graph" / "related_model.json")
     ap.add_argument("--candidates", type=int, default=100)
     ap.add_argument("--steps", type=int, default=2)
-    ap.add_argument("--c", type=float, default=1.0, help="inverse L2 strength of the logistic regression")
+    ap.add_argument("--c", type=float, default=0.1, help="inverse L2 strength of the logistic regression")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--default-features", default="", help="comma list (default: every feature)")
     ap.add_argument("--dry-run", action="store_true", help="report, write nothing")
     args = ap.parse_args(argv)
 
     from paperkg.graph.ranker import fit
-    from paperkg.graph.signals import FEATURES, GRAPH_FEATURES, TEXT_FEATURES
+    from paperkg.graph.signals import FEATURES, MODEL_FEATURES
 
     started = time.perf_counter()
-    qrels, rows, kg = collect_all(args.folder, args.home, args.candidates, args.steps)
-    print(
-        f"{len(rows)} seeds, {sum(len(r[4]) for r in rows)} candidates, "
-        f"{sum(int(r[4].sum()) for r in rows)} relevant among them "
-        f"({time.perf_counter() - started:.0f}s)",
-        file=sys.stderr,
-    )
-    default = tuple(args.default_features.split(",")) if args.default_features else FEATURES
-    specs = {"default": default, "text": TEXT_FEATURES, "graph": GRAPH_FEATURES}
+    specs = dict(MODEL_FEATURES)
+    if args.default_features:
+        specs["default"] = tuple(args.default_features.split(","))
+    rows_of: dict[tuple[str, ...], list] = {}
+    for feats in specs.values():
+        src = sources_of(feats)
+        if src not in rows_of:
+            qrels, rows_of[src], kg = collect_all(args.folder, args.home, args.candidates, args.steps, src)
+            rows = rows_of[src]
+            print(
+                f"sources {'+'.join(src)}: {len(rows)} seeds, {sum(len(r[4]) for r in rows)} candidates, "
+                f"{sum(int(r[4].sum()) for r in rows)} relevant among them ({time.perf_counter() - started:.0f}s)",
+                file=sys.stderr,
+            )
+    every = rows_of.get(("vector", "lexical", "graph")) or max(rows_of.values(), key=len)
     report: dict = {"single": {}, "oof": {}}
-    for name in FEATURES:  # each feature alone, as a ranking
-        report["single"][name] = metrics_of(qrels, rows, [r[3][name] for r in rows])
+    for name in FEATURES:  # each feature alone, as a ranking over the union of all sources
+        report["single"][name] = metrics_of(qrels, every, [r[3][name] for r in every])
     for name, feats in specs.items():
-        report["oof"][name] = metrics_of(qrels, rows, oof(rows, feats, args.c, args.folds))
+        report["oof"][name] = metrics_of(
+            qrels, rows_of[sources_of(feats)], oof(rows_of[sources_of(feats)], feats, args.c, args.folds)
+        )
     for section in ("single", "oof"):
         for name, m in report[section].items():
             print(
@@ -152,8 +169,10 @@ def main(argv: list[str] | None = None) -> dict:
                 file=sys.stderr,
             )
     models = {}
-    for name, feats in specs.items():
-        x, y, _g = stack(rows, feats)
+    # the graph-only model is scored (report) but not shipped: graph-only requests (no text index) rank by the
+    # walk, which also follows citations and co-authors, signals this corpus does not have to learn from
+    for name, feats in ((n, f) for n, f in specs.items() if n != "graph"):
+        x, y, _g = stack(rows_of[sources_of(feats)], feats)
         models[name] = fit(name, x, y, feats, args.c).to_dict()
     # the graph earns its place in the default ranking only by a clear out-of-fold margin over text alone
     graph_adds = report["oof"]["default"]["ndcg@10"] >= report["oof"]["text"]["ndcg@10"] + MARGIN
@@ -164,7 +183,7 @@ def main(argv: list[str] | None = None) -> dict:
     out = {
         "trained": datetime.now(UTC).isoformat(timespec="seconds"),
         "data": str(args.folder.name),
-        "seeds": len(rows),
+        "seeds": len(every),
         "candidates": args.candidates,
         "c": args.c,
         "entities": int(len(df)),

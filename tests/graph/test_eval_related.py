@@ -90,7 +90,7 @@ def test_train_script_fits_out_of_fold_and_the_product_reads_its_weights(evaluat
 
     from paperkg.catalog import open_catalog
     from paperkg.graph.recommend import FusionConfig, related
-    from paperkg.graph.signals import GRAPH_FEATURES, TEXT_FEATURES
+    from paperkg.graph.signals import GRAPH_FEATURES, MODEL_FEATURES, TEXT_FEATURES
     from paperkg.settings import load_settings
 
     home, _result = evaluated
@@ -99,9 +99,11 @@ def test_train_script_fits_out_of_fold_and_the_product_reads_its_weights(evaluat
     spec.loader.exec_module(train)
     out = tmp_path / "model.json"
     report = train.main([str(FOLDER), "--home", str(home), "--out", str(out), "--folds", "2"])
-    assert set(report["models"]) == {"default", "text", "graph"} and isinstance(report["default_uses_graph"], bool)
-    assert report["models"]["text"]["features"] == list(TEXT_FEATURES)
-    assert report["models"]["graph"]["features"] == list(GRAPH_FEATURES)
+    # graph-only is scored out of fold but not shipped (graph-only requests rank by the walk)
+    assert set(report["models"]) == {"default", "text"} and isinstance(report["default_uses_graph"], bool)
+    assert set(report["out_of_fold"]) == {"default", "text", "graph"}
+    assert report["models"]["text"]["features"] == list(MODEL_FEATURES["text"])
+    assert set(MODEL_FEATURES["text"]) <= set(TEXT_FEATURES) and set(MODEL_FEATURES["graph"]) <= set(GRAPH_FEATURES)
     for metrics in report["out_of_fold"].values():
         assert all(0.0 <= v <= 1.0 for v in metrics.values())
     assert report["out_of_fold"]["text"]["ndcg@10"] > 0.6  # four unrelated fields
