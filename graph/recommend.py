@@ -18,7 +18,7 @@ from paperkg.errors import BadInput, IndexNotReady, PaperNotFound
 from paperkg.graph.build import KnowledgeGraph, load_graph
 from paperkg.graph.csr import row_cols, row_items
 from paperkg.graph.ranker import LinearRanker, load_ranker
-from paperkg.graph.signals import Signals, collect, lexical_index
+from paperkg.graph.signals import Signals, collect, families, lexical_index
 from paperkg.graph.walk import WalkConfig
 from paperkg.settings import Settings
 
@@ -139,6 +139,10 @@ def recommend(
     graph_scores = "graph" in wanted
     store = store if store is not None else (vector_store(settings) if "vector" in wanted else None)
     lex = lexical if lexical is not None else (lexical_index(settings) if "lexical" in wanted else None)
+    if "graph" not in wanted and store is None and lex is None and kg is not None and not cfg.sources:
+        # a text-only model in a home without text indexes: rank by the graph walk instead of nothing
+        cfg, sources, wanted = replace(cfg, ranking="convex"), _SOURCES["convex"], set(_SOURCES["convex"])
+        graph_scores = True
     notes = _notes(kg is None and graph_scores, store is None and "vector" in sources)
     signals = collect(
         catalog,
@@ -193,7 +197,7 @@ def _plan(cfg: FusionConfig) -> tuple[FusionConfig, tuple[str, ...], set[str]]:
     sources = cfg.sources or _SOURCES[cfg.ranking]
     wanted = set(sources)
     if cfg.ranking == "learned" and (model := load_ranker(cfg.model, cfg.model_path)) is not None:
-        wanted = _families(model.features)  # a model without graph features is ranked without the graph
+        wanted = families(model.features)  # a model without graph features is ranked without the graph
         sources = cfg.sources or tuple(s for s in ("vector", "lexical", "graph") if s in wanted)
     return cfg, sources, wanted
 
@@ -227,14 +231,6 @@ def _explain_candidate(kg, store, lex, signals: Signals, i: int, seeds: _Seeds) 
     return explanation
 
 
-def _families(features: tuple[str, ...]) -> set[str]:
-    """The signal families (and so the indexes) a model reads."""
-    out = set()
-    for f in features:
-        out.add("vector" if f.startswith("cos") else "lexical" if f.startswith("bm25") else "graph")
-    return out
-
-
 def _pk(catalog: Catalog, paper_id: str) -> int:
     pk = catalog.paper_pk(paper_id)
     if pk is None:
@@ -261,7 +257,7 @@ def _score(
     name = cfg.model if cfg.ranking == "learned" else "graph" if cfg.ranking == "graph" else None
     if name is not None:
         ranker = load_ranker(name, cfg.model_path)
-        needs = _families(ranker.features) if ranker is not None else set()
+        needs = families(ranker.features) if ranker is not None else set()
         if ranker is not None and "graph" in needs and not has_graph:
             ranker = load_ranker("text", cfg.model_path)  # no graph built: the model fitted without it
         elif ranker is not None and needs - {"graph"} and not has_text:

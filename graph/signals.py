@@ -67,12 +67,12 @@ _LEX_LOCK = threading.Lock()
 def lexical_index(settings: Settings):
     """The published BM25 index shared with search, or None when it was never built."""
     from paperkg.errors import IndexNotReady
-    from paperkg.index.build import lexical_root
+    from paperkg.index.artifacts import is_published, lexical_root
     from paperkg.index.lexical import LexicalIndex
     from paperkg.index.search import shared_index
 
     root = lexical_root(settings)
-    if not (root / "CURRENT").is_file():
+    if not is_published(root):
         return None
     try:
         return shared_index(root, lambda: LexicalIndex.load(root))
@@ -115,9 +115,10 @@ def mlt_scores(lex, texts: list[str]) -> np.ndarray | None:
 def entity_vectors(kg: KnowledgeGraph) -> sp.csr_matrix:
     """Papers x entities: (1 + log count) x idf over specific entities (in 2+ papers, at most 2 % of them),
     rows L2-normalised, so that a row product is the cosine of two papers' entity profiles."""
-    cached = kg._cache.get("entity_vectors")
-    if cached is not None:
-        return cached
+    return kg.memo("entity_vectors", lambda: _entity_vectors(kg))
+
+
+def _entity_vectors(kg: KnowledgeGraph) -> sp.csr_matrix:
     df = kg.entity_df
     keep = (df >= 2) & (df <= max(2, UBIQUITOUS_DF * kg.n_papers))
     m = kg.mentions.copy().astype(np.float32)
@@ -125,18 +126,17 @@ def entity_vectors(kg: KnowledgeGraph) -> sp.csr_matrix:
     m.eliminate_zeros()
     norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=1)).ravel())
     inv = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    m = sp.csr_matrix(sp.diags(inv.astype(np.float32)) @ m)
-    kg._cache["entity_vectors"] = m
-    return m
+    return sp.csr_matrix(sp.diags(inv.astype(np.float32)) @ m)
 
 
 def relation_neighbours(kg: KnowledgeGraph) -> sp.csr_matrix:
     """Entities x entities: 1 where a typed relation (either direction) links two specific entities."""
-    cached = kg._cache.get("relation_neighbours")
-    if cached is None:
+
+    def build() -> sp.csr_matrix:
         r = sp.csr_matrix((kg.relations > 0).astype(np.float32))
-        cached = kg._cache["relation_neighbours"] = sp.csr_matrix(((r + r.T) > 0).astype(np.float32))
-    return cached
+        return sp.csr_matrix(((r + r.T) > 0).astype(np.float32))
+
+    return kg.memo("relation_neighbours", build)
 
 
 def _rank_feature(values: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 from urllib.parse import quote
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -113,3 +114,35 @@ def test_train_script_fits_out_of_fold_and_the_product_reads_its_weights(evaluat
     assert len(recs) == 5 and recs[0].explanation.ranking == "default"
     assert set(recs[0].explanation.signals) == set(report["models"]["default"]["features"])
     assert [r.score for r in recs] == sorted((r.score for r in recs), reverse=True)
+
+
+def test_standardised_and_feedback_features_are_what_they_say(evaluated):
+    """cos_z / bm25_z: zero mean, unit spread over the request's candidates; cos_prf: cosine to the mean vector
+    of the five best candidates by reciprocal-rank fusion (k = 60) of cosine and BM25, recomputed here."""
+    from paperkg.catalog import open_catalog
+    from paperkg.graph.recommend import vector_store
+    from paperkg.graph.signals import collect, lexical_index
+    from paperkg.graph.walk import WalkConfig
+    from paperkg.settings import load_settings
+
+    home, _result = evaluated
+    settings = load_settings(home)
+    store, lex = vector_store(settings), lexical_index(settings)
+    with open_catalog(settings.catalog_path) as catalog:
+        pk = catalog.paper_pk(SEED)
+        s = collect(catalog, settings, None, store, lex, [SEED], [pk], [], sources=("vector", "lexical"),
+                    candidates=20, walk=WalkConfig(), negative_weight=0.5)  # fmt: skip
+    f = s.features
+    assert len(s.pks) >= 10 and pk not in s.pks.tolist()
+    for name in ("cos", "bm25"):
+        assert abs(float(f[f"{name}_z"].mean())) < 1e-4 and float(f[f"{name}_z"].std()) == pytest.approx(1.0, 1e-3)
+        assert np.array_equal(np.argsort(-f[f"{name}_z"], kind="stable"), np.argsort(-f[name], kind="stable"))
+
+    def rrf(v):
+        ranks = np.empty(len(v))
+        ranks[np.argsort(-v, kind="stable")] = np.arange(1, len(v) + 1)
+        return np.where(v > 0, 1.0 / (60 + ranks), 0.0)
+
+    vectors = np.stack([store.vector(int(p)) for p in s.pks])
+    top = np.argsort(-(rrf(f["cos"]) + rrf(f["bm25"])), kind="stable")[:5]
+    assert np.allclose(f["cos_prf"], vectors @ vectors[top].mean(axis=0), atol=1e-5)
