@@ -57,7 +57,7 @@ def _ascii(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", text) or "x"
 
 
-def _braced(text: str) -> str:
+def braced(text: str) -> str:
     """A value safe inside BibTeX braces: unbalanced braces would end the field early, so they are dropped."""
     depth, out = 0, []
     for c in text:
@@ -87,16 +87,16 @@ def to_bibtex(papers: list[Paper]) -> str:
     for key, p in zip(citation_keys(papers), papers, strict=True):
         arxiv = normalize_arxiv_id(p.id)
         fields = [
-            ("title", "{" + _braced(p.title) + "}"),  # double braces keep the title's capitals in BibTeX styles
-            ("author", " and ".join(_braced(a) for a in p.authors)),
+            ("title", "{" + braced(p.title) + "}"),  # double braces keep the title's capitals in BibTeX styles
+            ("author", " and ".join(braced(a) for a in p.authors)),
             ("year", str(p.year) if p.year else None),
             ("eprint", arxiv),
             ("archiveprefix", "arXiv" if arxiv else None),
             ("primaryclass", p.categories[0] if arxiv and p.categories else None),
             ("doi", p.doi),
             ("url", paper_url(p)),
-            ("journal", _braced(p.journal_ref) if p.journal_ref else None),
-            ("note", None if arxiv else f"paperkg id: {_braced(p.id)}"),
+            ("journal", braced(p.journal_ref) if p.journal_ref else None),
+            ("note", None if arxiv else f"paperkg id: {braced(p.id)}"),
         ]
         entry_type = "article" if (p.journal_ref or arxiv) else "misc"
         library.add(Entry(entry_type, key, [Field(k, v) for k, v in fields if v]))

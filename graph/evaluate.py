@@ -67,7 +67,7 @@ def evaluate_related(
 
             result = run_ingest(catalog, run_settings, [folder / "corpus.jsonl"], progress=progress)
             if result.failed:
-                raise BadInput(f"{folder / 'corpus.jsonl'}: " + "; ".join(result.ingest["failed"]))
+                raise BadInput(f"{folder / 'corpus.jsonl'}: " + "; ".join(result.ingest.failed))
             out = rank_seeds(catalog, run_settings, qrels, rankings, progress=progress)
             out.graph = entity_stats(run_settings)
     if rrf and {"vector", "lexical"} <= set(out.runs):

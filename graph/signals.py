@@ -60,7 +60,7 @@ class Signals:
 
 
 # --- lexical index access -------------------------------------------------------------------------------
-_LEX_POS: dict[int, tuple[object, dict[int, int]]] = {}
+_LEX_POS: dict[int, tuple[object, tuple[dict[int, int], sp.csc_matrix]]] = {}
 _LEX_LOCK = threading.Lock()
 
 
@@ -80,23 +80,35 @@ def lexical_index(settings: Settings):
         return None
 
 
-def _positions(lex) -> dict[int, int]:
+def _lexical_cache(lex) -> tuple[dict[int, int], sp.csc_matrix]:
+    """Per published BM25 index: paper pk -> document position, and its documents x terms score matrix."""
     with _LEX_LOCK:
         cached = _LEX_POS.get(id(lex))
         if cached is None or cached[0] is not lex:
-            cached = (lex, {int(pk): i for i, pk in enumerate(lex.pks.tolist())})
-            _LEX_POS.clear()  # one index per process at a time: drop the positions of a replaced version
+            sc = lex.retriever.scores  # bm25s' precomputed (term, document) scores, one column per term
+            matrix = sp.csc_matrix(
+                (sc["data"], sc["indices"], sc["indptr"]), shape=(sc["num_docs"], len(sc["indptr"]) - 1)
+            )
+            cached = (lex, ({int(pk): i for i, pk in enumerate(lex.pks.tolist())}, matrix))
+            _LEX_POS.clear()  # one index per process at a time: drop what belonged to a replaced version
             _LEX_POS[id(lex)] = cached
         return cached[1]
 
 
+def _positions(lex) -> dict[int, int]:
+    return _lexical_cache(lex)[0]
+
+
 def mlt_scores(lex, texts: list[str]) -> np.ndarray | None:
     """BM25 of every indexed document for each text as a query, each scaled by its best score; mean over
-    texts. Indexed by document position (`lex.pks`)."""
+    texts. Indexed by document position (`lex.pks`). One sparse product over the query's term columns: the
+    same sums as bm25s' `get_scores_from_ids` (a repeated term counts once per occurrence), about 2x faster
+    at 100k documents than its per-term `np.add.at`."""
     from paperkg.index.lexical import tokenize
 
     if lex is None or lex.count == 0 or not texts:
         return None
+    matrix = _lexical_cache(lex)[1]
     tokens = tokenize(texts)
     words = {i: w for w, i in tokens.vocab.items()}
     total = np.zeros(lex.count, dtype=np.float32)
@@ -104,7 +116,8 @@ def mlt_scores(lex, texts: list[str]) -> np.ndarray | None:
         token_ids = lex.retriever.get_tokens_ids([words[i] for i in ids])
         if not token_ids:
             continue
-        s = np.asarray(lex.retriever.get_scores_from_ids(token_ids), dtype=np.float32)
+        terms, counts = np.unique(np.asarray(token_ids), return_counts=True)
+        s = np.asarray(matrix[:, terms] @ counts.astype(np.float32), dtype=np.float32).ravel()
         top = float(s.max()) if len(s) else 0.0
         if top > 0:
             total += s / top

@@ -35,11 +35,6 @@ class IngestSummary:
     def __add__(self, other: IngestSummary) -> IngestSummary:
         return IngestSummary(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
 
-    def __getitem__(self, key: str) -> object:
-        # transitional: graph/evaluate.py (issue 13's file) still reads result.ingest["failed"]; new code reads
-        # attributes. Remove once that line reads `.failed`.
-        return self.to_json()[key]
-
     def to_json(self) -> dict[str, object]:
         return {**asdict(self), "failed": list(self.failed)}
 

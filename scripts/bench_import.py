@@ -69,13 +69,13 @@ def tei_references(path: Path) -> list[dict]:
 def to_bibtex(entries: list[tuple[str, dict]]) -> str:
     from bibtexparser import Library, write_string
     from bibtexparser.model import Entry, Field
-    from paperkg.bibexport import _braced
+    from paperkg.bibexport import braced
 
     library = Library()
     for key, ref in entries:
         fields = [
-            ("title", _braced(ref["title"]) if ref.get("title") else None),
-            ("author", " and ".join(_braced(a) for a in ref.get("authors") or [] if a)),
+            ("title", braced(ref["title"]) if ref.get("title") else None),
+            ("author", " and ".join(braced(a) for a in ref.get("authors") or [] if a)),
             ("year", str(ref["year"]) if ref.get("year") else None),
             ("eprint", ref.get("arxiv_id")),
             ("archiveprefix", "arXiv" if ref.get("arxiv_id") else None),

@@ -146,3 +146,27 @@ def test_standardised_and_feedback_features_are_what_they_say(evaluated):
     vectors = np.stack([store.vector(int(p)) for p in s.pks])
     top = np.argsort(-(rrf(f["cos"]) + rrf(f["bm25"])), kind="stable")[:5]
     assert np.allclose(f["cos_prf"], vectors @ vectors[top].mean(axis=0), atol=1e-5)
+
+
+def test_more_like_this_scores_are_bm25s_own(evaluated):
+    """mlt_scores' sparse product gives bm25s' get_scores_from_ids, each text scaled by its best match."""
+    from paperkg.catalog import open_catalog
+    from paperkg.graph.signals import lexical_index, mlt_scores
+    from paperkg.index.lexical import tokenize
+    from paperkg.settings import load_settings
+
+    home, _result = evaluated
+    settings = load_settings(home)
+    lex = lexical_index(settings)
+    with open_catalog(settings.catalog_path) as catalog:
+        texts = [p.text for p in catalog.papers_by_pk([catalog.paper_pk(SEED), 1, 2]).values()]
+    expected = []
+    for text in texts:
+        tokens = tokenize([text])
+        words = {i: w for w, i in tokens.vocab.items()}
+        s = np.asarray(
+            lex.retriever.get_scores_from_ids(lex.retriever.get_tokens_ids([words[i] for i in tokens.ids[0]]))
+        )
+        expected.append(s / s.max())
+    assert np.allclose(mlt_scores(lex, texts), np.mean(expected, axis=0), atol=1e-5)
+    assert np.allclose(mlt_scores(lex, texts[:1]), expected[0], atol=1e-5)
