@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from paperkg import encoding, model_cache
+from paperkg import artifacts, encoding, model_cache
 from paperkg.encoding import TextEncoder
 
 VARIANT = "onnx-int8"  # fused BERT graph + dynamic int8 MatMul weights, per channel
@@ -107,12 +107,9 @@ def _matches(path: Path) -> bool:
 def ensure_copy(src: Path, dst: Path, suffixes: tuple[str, ...] = (".json", ".onnx")) -> None:
     """Copy a model's files atomically, one per suffix in order: the meta file first, the model file last
     (its presence means the set is complete)."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
     for suffix in suffixes:
-        b = dst.with_suffix(suffix)
-        tmp = b.with_name(f".{b.name}.{os.getpid()}.tmp")
-        shutil.copyfile(src.with_suffix(suffix), tmp)
-        os.replace(tmp, b)
+        with artifacts.atomic_path(dst.with_suffix(suffix)) as tmp:
+            shutil.copyfile(src.with_suffix(suffix), tmp)
 
 
 def is_valid(onnx_path: Path) -> bool:
