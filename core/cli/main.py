@@ -126,7 +126,7 @@ def ingest_cmd(
                 f"[bold]index[/bold]: {i.embedded} embedded, {i.removed} removed; "
                 f"{i.dense_total} vectors ({i.dense_kind}), {i.lexical_total} BM25 docs"
             )
-        if s.changed == 0:
+        if result.idle:
             console.print("nothing new to do")
         if s.quarantined:
             console.print("see the bad records with [bold]paperkg quarantine[/bold]")

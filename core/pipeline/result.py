@@ -42,6 +42,16 @@ class PipelineResult:
     ray: RaySummary | None = None  # set by the Ray run
 
     @property
+    def idle(self) -> bool:
+        """No stage changed anything: nothing new ingested, tagged, embedded, removed or rebuilt."""
+        return (
+            self.ingest.changed == 0
+            and (self.tagger is None or self.tagger.papers == 0)
+            and (self.index is None or self.index.embedded == 0 and self.index.removed == 0)
+            and (self.graph is None or not self.graph.rebuilt)
+        )
+
+    @property
     def failed(self) -> bool:
         """Some input could not be read at all (the CLI exits non-zero)."""
         return bool(self.ingest.failed)

@@ -28,3 +28,20 @@ def test_summaries_add_up_and_print_the_documented_keys() -> None:
     ray = PipelineResult(a, ray=RaySummary(files=1, embedded=40, tagged=12, seconds=3.14159)).to_json()
     assert list(ray["ingest"]) == [*INGEST_KEYS, "ray_files", "embedded_by_ray", "tagged_by_ray", "ray_seconds"]
     assert (ray["ingest"]["embedded_by_ray"], ray["ingest"]["ray_seconds"]) == (40, 3.14)
+
+
+def test_idle_only_when_no_stage_changed_anything() -> None:
+    """`paperkg ingest` says "nothing new to do" only then (it said so after tagging 6,247 unchanged papers)."""
+    from paperkg.graph.build import BuildReport
+    from paperkg.graph.resolve import ResolveReport
+    from paperkg.index.build import IndexSummary
+
+    unchanged = IngestSummary(files=1, unchanged=5)
+    quiet = BuildReport(resolve=ResolveReport(), rebuilt=False)
+    assert PipelineResult(unchanged).idle
+    assert PipelineResult(unchanged, index=IndexSummary(), tagger=TagSummary(), graph=quiet).idle
+    assert not PipelineResult(IngestSummary(files=1, new=1)).idle
+    assert not PipelineResult(unchanged, tagger=TagSummary(papers=6247, mentions=94186)).idle
+    assert not PipelineResult(unchanged, index=IndexSummary(embedded=3)).idle
+    assert not PipelineResult(unchanged, index=IndexSummary(removed=1)).idle
+    assert not PipelineResult(unchanged, graph=BuildReport(resolve=ResolveReport(), rebuilt=True)).idle
