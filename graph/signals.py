@@ -152,12 +152,16 @@ def relation_neighbours(kg: KnowledgeGraph) -> sp.csr_matrix:
     return kg.memo("relation_neighbours", build)
 
 
+def _ranks(values: np.ndarray, dtype: type = np.float64) -> np.ndarray:
+    """1-based rank of each value, best first (ties in given order)."""
+    ranks = np.empty(len(values), dtype=dtype)
+    ranks[np.argsort(-values, kind="stable")] = np.arange(1, len(values) + 1, dtype=dtype)
+    return ranks
+
+
 def _rank_feature(values: np.ndarray) -> np.ndarray:
     """1 / (1 + log2(rank)) among the candidates: 1 for the best, a slow decay after; 0 without a score."""
-    order = np.argsort(-values, kind="stable")
-    ranks = np.empty(len(values), dtype=np.float32)
-    ranks[order] = np.arange(1, len(values) + 1, dtype=np.float32)
-    out = 1.0 / (1.0 + np.log2(ranks))
+    out = 1.0 / (1.0 + np.log2(_ranks(values, np.float32)))
     out[values <= 0] = 0.0
     return out
 
@@ -230,21 +234,7 @@ def collect(
 
     n = len(pks)
     feats = {name: np.zeros(n, dtype=np.float32) for name in FEATURES}
-    vectors = None
-    if query is not None and n:
-        vectors = _candidate_vectors(store, pks, query.shape[0])
-        for pk, v in zip(pks.tolist(), vectors, strict=True):
-            if pk not in cos_by_pk and v.any():
-                cos_by_pk[pk] = float(v @ query)
-        feats["cos"] = np.asarray([cos_by_pk.get(pk, 0.0) for pk in pks.tolist()], dtype=np.float32)
-        feats["cos_rank"] = _rank_feature(feats["cos"])
-    if bm25 is not None:
-        pos = _positions(lex)
-        idx = np.asarray([pos.get(pk, -1) for pk in pks.tolist()], dtype=np.int64)
-        feats["bm25"] = np.where(idx >= 0, bm25[np.maximum(idx, 0)], 0.0).astype(np.float32)
-        feats["bm25_rank"] = _rank_feature(feats["bm25"])
-    if vectors is not None:
-        feats["cos_prf"] = _prf_cosine(vectors, feats["cos"], feats["bm25"] if bm25 is not None else None)
+    _text_features(feats, pks, store, query, cos_by_pk, lex, bm25)
     rows = None
     if kg is not None:
         rows = np.asarray([r if (r := kg.paper_row(pk)) is not None else -1 for pk in pks.tolist()], dtype=np.int64)
@@ -261,6 +251,26 @@ def collect(
     return Signals(pks=pks, features=feats, cosine=cos_by_pk, per_seed_walk=per_seed, walk_rows=rows)
 
 
+def _text_features(feats: dict, pks: np.ndarray, store, query, cos_by_pk: dict[int, float], lex, bm25) -> None:
+    """Fill in cos, bm25, their ranks and cos_prf for the candidates `pks` (cos_by_pk gains the missing
+    cosines, which the explanations show)."""
+    vectors = None
+    if query is not None and len(pks):
+        vectors = _candidate_vectors(store, pks, query.shape[0])
+        for pk, v in zip(pks.tolist(), vectors, strict=True):
+            if pk not in cos_by_pk and v.any():
+                cos_by_pk[pk] = float(v @ query)
+        feats["cos"] = np.asarray([cos_by_pk.get(pk, 0.0) for pk in pks.tolist()], dtype=np.float32)
+        feats["cos_rank"] = _rank_feature(feats["cos"])
+    if bm25 is not None:
+        pos = _positions(lex)
+        idx = np.asarray([pos.get(pk, -1) for pk in pks.tolist()], dtype=np.int64)
+        feats["bm25"] = np.where(idx >= 0, bm25[np.maximum(idx, 0)], 0.0).astype(np.float32)
+        feats["bm25_rank"] = _rank_feature(feats["bm25"])
+    if vectors is not None:
+        feats["cos_prf"] = _prf_cosine(vectors, feats["cos"], feats["bm25"] if bm25 is not None else None)
+
+
 def _candidate_vectors(store, pks: np.ndarray, dim: int) -> np.ndarray:
     """Candidates x dim, a zero row for a paper without a vector."""
     out = np.zeros((len(pks), dim), dtype=np.float32)
@@ -271,10 +281,8 @@ def _candidate_vectors(store, pks: np.ndarray, dim: int) -> np.ndarray:
 
 
 def _rrf(values: np.ndarray) -> np.ndarray:
-    order = np.argsort(-values, kind="stable")
-    ranks = np.empty(len(values), dtype=np.float64)
-    ranks[order] = np.arange(1, len(values) + 1)
-    out = 1.0 / (RRF_K + ranks)
+    """Reciprocal-rank score 1 / (RRF_K + rank) among the candidates; 0 without a score."""
+    out = 1.0 / (RRF_K + _ranks(values))
     out[values <= 0] = 0.0
     return out
 
