@@ -15,6 +15,7 @@ from paperkg.index import artifacts
 from paperkg.index.artifacts import dense_root, lexical_root
 from paperkg.index.dense import DenseIndex
 from paperkg.index.encoder import load_encoder, spec_from_settings
+from paperkg.index.lexical import FORMAT as LEXICAL_FORMAT
 from paperkg.index.lexical import LexicalIndex, document_text
 from paperkg.index.passages import PassageSummary, update_passages
 from paperkg.settings import Settings
@@ -205,11 +206,13 @@ def _encode_isolated(encoder, ids: list[int], papers: dict, batch_size: int):  #
 
 
 def lexical_digest(settings: Settings) -> str | None:
-    """The catalog digest the published lexical index was built from (None: none published, or older)."""
+    """The catalog digest the published lexical index was built from (None: none published, or older, or of
+    another on-disk format: then it is rebuilt)."""
     folder = artifacts.current(lexical_root(settings))
     if folder is None:
         return None
     try:
-        return artifacts.read_manifest(folder).get("catalog_digest")
+        manifest = artifacts.read_manifest(folder)
     except (OSError, ValueError):
         return None
+    return manifest.get("catalog_digest") if manifest.get("format", 1) == LEXICAL_FORMAT else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import numpy as np
 import Stemmer
 from paperkg.errors import IndexNotReady
 from paperkg.index import artifacts
-from paperkg.index.bm25_stream import build_streaming
+from paperkg.index.bm25_stream import Bigrams, bigram_keys, build_streaming
 
 _stemmer = Stemmer.Stemmer("english")
 
@@ -21,6 +21,10 @@ _stemmer = Stemmer.Stemmer("english")
 DEFAULT_K1 = 1.2
 DEFAULT_B = 0.75
 TITLE_REPEAT = 1  # extra copies of the title in the indexed text (a cheap title-field boost)
+# on-disk layout; 2 added the bigram columns. An index of another format is rebuilt by the next `paperkg index`
+# or ingest (index/build.py), a matter of seconds to minutes: BM25 needs no model
+FORMAT = 2
+_BIGRAM_FILES = ("keys", "data", "indices", "indptr")
 
 
 def tokenize(texts: list[str], *, progress: bool = False) -> Any:
@@ -36,6 +40,7 @@ class LexicalIndex:
     retriever: bm25s.BM25
     pks: np.ndarray  # document position -> paper pk
     manifest: dict[str, Any]
+    bigrams: Bigrams = field(default_factory=Bigrams.empty)
     scratch: Path | None = None  # memory-mapped build files of a large index, deleted once saved
 
     @property
@@ -51,11 +56,23 @@ class LexicalIndex:
         b: float = DEFAULT_B,
         progress: bool = False,
         total: int | None = None,
+        bigrams: bool = True,
     ) -> LexicalIndex:
-        # streamed in chunks with one shared vocabulary: memory stays bounded at millions of documents
-        retriever, pks, scratch = build_streaming(docs, tokenize, k1=k1, b=b, progress=progress, total=total)
-        manifest = {"k1": k1, "b": b, "stemmer": "english", "stopwords": "en", "title_repeat": TITLE_REPEAT}
-        return cls(retriever, pks, manifest, scratch)
+        # streamed in chunks with one shared vocabulary: memory stays bounded at millions of documents (the
+        # bigram columns' document counts grow with the distinct bigrams: `bigrams=False` skips them)
+        retriever, pks, columns, scratch = build_streaming(
+            docs, tokenize, k1=k1, b=b, progress=progress, total=total, bigrams=bigrams
+        )
+        manifest = {
+            "k1": k1,
+            "b": b,
+            "stemmer": "english",
+            "stopwords": "en",
+            "title_repeat": TITLE_REPEAT,
+            "format": FORMAT,
+            "bigrams": len(columns.keys),
+        }
+        return cls(retriever, pks, manifest, columns, scratch)
 
     def save(self, root: Path) -> Path:
         folder = artifacts.new_version(root)
@@ -64,6 +81,8 @@ class LexicalIndex:
         if self.scratch is not None:
             shutil.rmtree(self.scratch, ignore_errors=True)
         np.save(folder / "pks.npy", self.pks, allow_pickle=False)
+        for name in _BIGRAM_FILES:
+            np.save(folder / f"bigram_{name}.npy", getattr(self.bigrams, name), allow_pickle=False)
         artifacts.publish(root, folder, {**self.manifest, "count": self.count})
         return folder
 
@@ -82,13 +101,27 @@ class LexicalIndex:
             retriever = bm25s.BM25.load(str(folder / "bm25"), allow_pickle=False)
         else:
             retriever = bm25s.BM25()
-        return cls(retriever, pks, manifest)
+        bigrams = Bigrams.empty()
+        if manifest.get("format", 1) >= 2:  # format 1 had no bigram columns: more-like-this uses words only
+            bigrams = Bigrams(*(np.load(folder / f"bigram_{n}.npy", allow_pickle=False) for n in _BIGRAM_FILES))
+        return cls(retriever, pks, manifest, bigrams)
 
     @classmethod
     def shared(cls, root: Path) -> LexicalIndex:
         """The published version, loaded once per process and version and shared by every reader: read-only."""
         missing = f"no lexical index under {root}; run `paperkg ingest` or `paperkg reindex`"
         return artifacts.shared(root, cls.from_folder, missing)
+
+    def bigram_query(self, words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """A tokenized text's bigrams as (bigram column, count) pairs; a word unknown to the index breaks the
+        chain (no document holds a bigram with it)."""
+        vocab = self.retriever.vocab_dict
+        ids = np.asarray([vocab.get(w, -1) for w in words], dtype=np.int64)
+        keys = bigram_keys(ids)
+        keys = keys[(ids[:-1] >= 0) & (ids[1:] >= 0)] if len(keys) else keys
+        keys, counts = np.unique(keys, return_counts=True)
+        cols, found = self.bigrams.columns(keys)
+        return cols, counts[found]
 
     def search(self, queries: list[str], k: int, allowed: set[int] | None = None) -> list[list[tuple[int, float]]]:
         """Top-k (paper pk, BM25 score) per query; documents with score 0 are not matches."""

@@ -148,25 +148,31 @@ def test_standardised_and_feedback_features_are_what_they_say(evaluated):
     assert np.allclose(f["cos_prf"], vectors @ vectors[top].mean(axis=0), atol=1e-5)
 
 
-def test_more_like_this_scores_are_bm25s_own(evaluated):
-    """mlt_scores' sparse product gives bm25s' get_scores_from_ids, each text scaled by its best match."""
+def test_more_like_this_scores_are_bm25s_own_plus_the_bigram_columns(evaluated, monkeypatch):
+    """mlt_scores' sparse product gives bm25s' get_scores_from_ids over the words, plus BIGRAM_WEIGHT x the
+    text's bigram columns, each text scaled by its best match."""
     from paperkg.catalog import open_catalog
-    from paperkg.graph.signals import lexical_index, mlt_scores
+    from paperkg.graph import signals
     from paperkg.index.lexical import tokenize
     from paperkg.settings import load_settings
 
     home, _result = evaluated
     settings = load_settings(home)
-    lex = lexical_index(settings)
+    lex = signals.lexical_index(settings)
     with open_catalog(settings.catalog_path) as catalog:
         texts = [p.text for p in catalog.papers_by_pk([catalog.paper_pk(SEED), 1, 2]).values()]
-    expected = []
+    words_only, with_bigrams = [], []
+    bigram_matrix = lex.bigrams.matrix(lex.count).toarray()
     for text in texts:
         tokens = tokenize([text])
-        words = {i: w for w, i in tokens.vocab.items()}
-        s = np.asarray(
-            lex.retriever.get_scores_from_ids(lex.retriever.get_tokens_ids([words[i] for i in tokens.ids[0]]))
-        )
-        expected.append(s / s.max())
-    assert np.allclose(mlt_scores(lex, texts), np.mean(expected, axis=0), atol=1e-5)
-    assert np.allclose(mlt_scores(lex, texts[:1]), expected[0], atol=1e-5)
+        words = [{i: w for w, i in tokens.vocab.items()}[i] for i in tokens.ids[0]]
+        s = np.asarray(lex.retriever.get_scores_from_ids(lex.retriever.get_tokens_ids(words)))
+        words_only.append(s / s.max())
+        cols, counts = lex.bigram_query(words)
+        assert len(cols) > 0  # these related papers share phrases
+        b = s + signals.BIGRAM_WEIGHT * bigram_matrix[:, cols] @ counts
+        with_bigrams.append(b / b.max())
+    assert np.allclose(signals.mlt_scores(lex, texts), np.mean(with_bigrams, axis=0), atol=1e-5)
+    assert np.allclose(signals.mlt_scores(lex, texts[:1]), with_bigrams[0], atol=1e-5)
+    monkeypatch.setattr(signals, "BIGRAM_WEIGHT", 0.0)
+    assert np.allclose(signals.mlt_scores(lex, texts), np.mean(words_only, axis=0), atol=1e-5)
