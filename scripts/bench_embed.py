@@ -4,9 +4,10 @@
         --backends onnx-int8,openvino-int8 [--quality torch,onnx-int8,openvino-int8]
 
 Speed: each round walks the same real abstracts (SciFact corpus, or the bundled sample) in slices of --slice
-texts and runs naive, then every backend, on each slice, so load from other jobs hits all of them alike; a
-method's round time is the sum over slices and the ratio is the median of per-round ratios. Naive is
-`SentenceTransformer(path).encode(texts, batch_size=32)` with torch's default threads (the machine's cores).
+texts and runs naive and every backend on each slice, in reverse order every other slice (no method always runs
+first), so load from other jobs hits all of them alike; a method's round time is the sum over slices and the
+ratio is the median of per-round ratios. Naive is `SentenceTransformer(path).encode(texts, batch_size=32)` with
+torch's default threads (the machine's cores); the backends use --batch-size (default 32).
 Quality (--quality): dense nDCG@10 on BEIR SciFact through `paperkg.pipeline.evaluate.evaluate_retrieval` for each
 backend (`torch` is the naive fp32 model). The load average is printed before and after each part.
 """
@@ -48,7 +49,7 @@ def real_texts(n: int) -> tuple[list[str], str]:
     return texts, str(path)
 
 
-def speed(n: int, rounds: int, backends: list[str], slice_size: int = 100) -> dict[str, object]:
+def speed(n: int, rounds: int, backends: list[str], slice_size: int = 100, batch_size: int = 32) -> dict[str, object]:
     from paperkg.index.encoder import EncoderSpec, default_model_path, load_encoder
     from sentence_transformers import SentenceTransformer
 
@@ -69,13 +70,14 @@ def speed(n: int, rounds: int, backends: list[str], slice_size: int = 100) -> di
         parts: dict[str, list[np.ndarray]] = {name: [] for name in times}
         for start in range(0, len(texts), slice_size):
             piece = texts[start : start + slice_size]
-            t = time.perf_counter()
-            parts["naive"].append(naive.encode(piece, batch_size=32, normalize_embeddings=True))
-            spent["naive"] += time.perf_counter() - t
-            for b, enc in encoders.items():
+            order = list(times) if (start // slice_size + len(times["naive"])) % 2 == 0 else list(times)[::-1]
+            for name in order:  # every other slice in reverse: no method always runs first (or after naive)
                 t = time.perf_counter()
-                parts[b].append(enc.encode(piece, batch_size=32))
-                spent[b] += time.perf_counter() - t
+                if name == "naive":
+                    parts[name].append(naive.encode(piece, batch_size=32, normalize_embeddings=True))
+                else:
+                    parts[name].append(encoders[name].encode(piece, batch_size=batch_size))
+                spent[name] += time.perf_counter() - t
         for name in times:
             times[name].append(spent[name])
         ref = np.concatenate(parts["naive"])
@@ -99,6 +101,7 @@ def speed(n: int, rounds: int, backends: list[str], slice_size: int = 100) -> di
         "source": source,
         "rounds": rounds,
         "slice": slice_size,
+        "batch_size": batch_size,
         "rows": rows,
         "loadavg_before": load_before,
         "loadavg_after": os.getloadavg(),
@@ -124,9 +127,12 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--backends", default="onnx-int8", help="comma-separated: onnx-int8,openvino-int8,torch")
     ap.add_argument("--slice", type=int, default=100, help="texts per interleaved slice")
+    ap.add_argument("--batch-size", type=int, default=32, help="batch size of the paperkg backends (naive: 32)")
     ap.add_argument("--quality", default="", help="backends to score on SciFact: torch,onnx-int8")
     args = ap.parse_args()
-    result: dict[str, object] = {"speed": speed(args.n, args.rounds, args.backends.split(","), args.slice)}
+    result: dict[str, object] = {
+        "speed": speed(args.n, args.rounds, args.backends.split(","), args.slice, args.batch_size)
+    }
     if args.quality:
         result["quality_ndcg10"] = quality(args.quality.split(","))
     choice = embedding_choice()
