@@ -1,7 +1,7 @@
 """Which CPU backend `auto` picks on this host, and why: CPU flags (paperkg.hostinfo) and installed runtimes.
 
 Measured ratios behind the order (embedding, vs naive `SentenceTransformer.encode`, same run per host):
-AMD EPYC, AVX2 without VNNI: onnx-int8 1.86x, openvino-int8 1.17x (docs/benchmarks.md). Intel Xeon with
+AMD EPYC, AVX2 without VNNI: onnx-int8 1.68-1.86x, openvino-int8 1.17x (docs/benchmarks.md). Intel Xeon with
 AVX-512 VNNI and AMX: onnx-int8 1.97x, openvino-int8 3.32x (/work/shared/MEASURED.md). OpenVINO's int8 GEMMs
 need VNNI/AMX to beat its own fp32 kernels, so it leads only on hosts with hardware int8 dot products.
 """
@@ -52,7 +52,9 @@ def embedding_choice(host: CpuInfo | None = None, *, onnx: bool | None = None, o
             "path measured 3.32x naive on an AMX Xeon vs 1.97x)"
         )
     elif onnx:
-        reason = f"{host.kind} host without VNNI/AMX: onnx-int8 (1.86x naive on AVX2; openvino-int8 only 1.17x there)"
+        reason = (
+            f"{host.kind} host without VNNI/AMX: onnx-int8 (1.7-1.9x naive on AVX2; openvino-int8 only 1.17x there)"
+        )
     else:
         reason = _NO_ONNX
     return _choice(host, onnx, openvino, reason)

@@ -3,8 +3,10 @@
 Measured on this 2-core AVX2 machine (no VNNI), side by side with naive `SentenceTransformer.encode` (see
 docs/benchmarks.md): dynamic int8 per *tensor* is fast but poor on AVX2 (cosine 0.94 to fp32, the u8s8 kernels
 saturate without VNNI); per *channel* keeps cosine 0.993 at the same speed, so that is the variant built here.
-Static (calibrated) quantization of the fused graph fails in onnxruntime's quantizer (MatMul with two
-activations), and fp32 ONNX alone is only the fused-attention gain.
+Static (calibrated) int8 of the fused graph builds only after symbolic shape inference and then loses quality
+(cosine 0.945 to fp32 on AVX2) at no gain in speed; session options (spinning, dynamic work split, denormals),
+batch sizes 16-64, token-budget batches and tanh GELU were all within noise (docs/benchmarks.md, AVX2 levers),
+and fp32 ONNX alone is only the fused-attention gain.
 """
 
 from __future__ import annotations
