@@ -37,6 +37,7 @@ class IndexSummary:
     seconds: float = 0.0
     passages: PassageSummary | None = None  # full-text passage index (PDFs only)
     failed: int = 0  # papers the encoder could not process (recorded per paper, see `paperkg failed`)
+    lexical_rebuilt: bool = False  # BM25 was rebuilt (the catalog's texts changed, or an older index format)
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -48,6 +49,7 @@ class IndexSummary:
             "seconds": round(self.seconds, 2),
             "passages": None if self.passages is None else self.passages.to_json(),
             "failed": self.failed,
+            "lexical_rebuilt": self.lexical_rebuilt,
         }
 
 
@@ -106,7 +108,8 @@ def update_indexes(
     elif not artifacts.is_published(dense_root(settings)):
         dense.save(dense_root(settings))
     digest = catalog.catalog_digest()  # taken before reading the texts: a change meanwhile shows next time
-    if rebuild or lexical_digest(settings) != digest:
+    lexical_rebuilt = rebuild or lexical_digest(settings) != digest
+    if lexical_rebuilt:
         docs = ((pk, document_text(p.title, p.abstract)) for pk, _h, p in catalog.iter_papers())
         lexical = LexicalIndex.build(docs, progress=progress, total=catalog.count_papers())
         lexical.manifest["catalog_digest"] = digest
@@ -124,6 +127,7 @@ def update_indexes(
         seconds=time.perf_counter() - started,
         passages=passages,
         failed=failures,
+        lexical_rebuilt=lexical_rebuilt,
     )
 
 

@@ -47,7 +47,7 @@ class PipelineResult:
         return (
             self.ingest.changed == 0
             and (self.tagger is None or self.tagger.papers == 0)
-            and (self.index is None or self.index.embedded == 0 and self.index.removed == 0)
+            and (self.index is None or not (self.index.embedded or self.index.removed or self.index.lexical_rebuilt))
             and (self.graph is None or not self.graph.rebuilt)
         )
 

@@ -44,4 +44,6 @@ def test_idle_only_when_no_stage_changed_anything() -> None:
     assert not PipelineResult(unchanged, tagger=TagSummary(papers=6247, mentions=94186)).idle
     assert not PipelineResult(unchanged, index=IndexSummary(embedded=3)).idle
     assert not PipelineResult(unchanged, index=IndexSummary(removed=1)).idle
+    # an unchanged corpus whose BM25 index was rebuilt in a newer format
+    assert not PipelineResult(unchanged, index=IndexSummary(lexical_rebuilt=True)).idle
     assert not PipelineResult(unchanged, graph=BuildReport(resolve=ResolveReport(), rebuilt=True)).idle
