@@ -195,38 +195,9 @@ def collect(
     """Candidates from `sources` (any of "vector", "lexical", "graph"), or exactly the papers `only`, and every
     feature for each of them."""
     exclude = set(pos_pks) | set(neg_pks)
-
-    # vector side: centroid of the positives minus the centroid of the negatives
-    query = None
-    if store is not None:
-        seeds = [v for v in (store.vector(pk) for pk in pos_pks) if v is not None]
-        negs = [v for v in (store.vector(pk) for pk in neg_pks) if v is not None]
-        if seeds:
-            query = np.mean(seeds, axis=0) - (np.mean(negs, axis=0) if negs else 0.0)
-            query = (query / max(float(np.linalg.norm(query)), 1e-12)).astype(np.float32)
-
-    # lexical side: BM25 more-like-this of the positives minus that of the negatives
-    bm25 = None
-    if lex is not None:
-        papers = catalog.papers_by_pk(pos_pks + neg_pks)
-        bm25 = mlt_scores(lex, [papers[pk].text for pk in pos_pks if pk in papers])
-        if bm25 is not None and neg_pks:
-            neg = mlt_scores(lex, [papers[pk].text for pk in neg_pks if pk in papers])
-            if neg is not None:
-                bm25 = bm25 - negative_weight * neg
-
-    # graph side: one walk per positive seed (explanations name the seed that brought a result)
-    per_seed: dict[str, np.ndarray] = {}
-    graph = None
-    if kg is not None:
-        for pid, pk in zip(positive, pos_pks, strict=True):
-            if (row := kg.paper_row(pk)) is not None:
-                per_seed[pid] = personalized_pagerank(kg, {row: 1.0}, walk)
-        if per_seed:
-            graph = sum(per_seed.values()) / len(per_seed)
-            neg_rows = [r for r in (kg.paper_row(pk) for pk in neg_pks) if r is not None]
-            if neg_rows:
-                graph = graph - negative_weight * personalized_pagerank(kg, {r: 1.0 for r in neg_rows}, walk)
+    query = _vector_query(store, pos_pks, neg_pks)
+    bm25 = _lexical_query(catalog, lex, pos_pks, neg_pks, negative_weight)
+    per_seed, graph = _graph_query(kg, positive, pos_pks, neg_pks, walk, negative_weight)
 
     pool: set[int] = set(only) if only is not None else set()
     cos_by_pk: dict[int, float] = {}
@@ -241,23 +212,81 @@ def collect(
         pool |= _top_pks(graph, kg.paper_pks, candidates, exclude)
     pks = np.asarray(sorted(pool - exclude), dtype=np.int64)
 
-    n = len(pks)
-    feats = {name: np.zeros(n, dtype=np.float32) for name in FEATURES}
+    feats = {name: np.zeros(len(pks), dtype=np.float32) for name in FEATURES}
     _text_features(feats, pks, store, query, cos_by_pk, lex, bm25)
-    rows = None
-    if kg is not None:
-        rows = np.asarray([r if (r := kg.paper_row(pk)) is not None else -1 for pk in pks.tolist()], dtype=np.int64)
-        if graph is not None and n:
-            g = np.where(rows >= 0, graph[np.maximum(rows, 0)], 0.0).clip(min=0)
-            top = float(g.max()) if n else 0.0
-            feats["walk"] = (g / top if top > 0 else g).astype(np.float32)
-            feats["walk_rank"] = _rank_feature(feats["walk"])
-        seed_rows = [r for r in (kg.paper_row(pk) for pk in pos_pks) if r is not None]
-        if seed_rows and n:
-            feats["ent"], feats["rel"] = _entity_features(kg, seed_rows, rows)
+    rows = _graph_features(feats, kg, pks, graph, pos_pks) if kg is not None else None
     for name in ("cos", "bm25", "cos_prf", "walk", "ent", "rel"):
         feats[f"{name}_z"] = _standardised(feats[name])
     return Signals(pks=pks, features=feats, cosine=cos_by_pk, per_seed_walk=per_seed, walk_rows=rows)
+
+
+def _vector_query(store, pos_pks: list[int], neg_pks: list[int]) -> np.ndarray | None:
+    """The vector side: the centroid of the positives minus the centroid of the negatives, unit length."""
+    if store is None:
+        return None
+    seeds = [v for v in (store.vector(pk) for pk in pos_pks) if v is not None]
+    negs = [v for v in (store.vector(pk) for pk in neg_pks) if v is not None]
+    if not seeds:
+        return None
+    query = np.mean(seeds, axis=0) - (np.mean(negs, axis=0) if negs else 0.0)
+    return (query / max(float(np.linalg.norm(query)), 1e-12)).astype(np.float32)
+
+
+def _lexical_query(
+    catalog: Catalog, lex, pos_pks: list[int], neg_pks: list[int], negative_weight: float
+) -> np.ndarray | None:
+    """The lexical side: BM25 more-like-this of the positives minus that of the negatives."""
+    if lex is None:
+        return None
+    papers = catalog.papers_by_pk(pos_pks + neg_pks)
+    bm25 = mlt_scores(lex, [papers[pk].text for pk in pos_pks if pk in papers])
+    if bm25 is not None and neg_pks:
+        neg = mlt_scores(lex, [papers[pk].text for pk in neg_pks if pk in papers])
+        if neg is not None:
+            bm25 = bm25 - negative_weight * neg
+    return bm25
+
+
+def _graph_query(
+    kg: KnowledgeGraph | None,
+    positive: list[str],
+    pos_pks: list[int],
+    neg_pks: list[int],
+    walk: WalkConfig,
+    negative_weight: float,
+) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+    """The graph side: one walk per positive seed (explanations name the seed that brought a result), their
+    mean minus the negatives' walk."""
+    per_seed: dict[str, np.ndarray] = {}
+    if kg is None:
+        return per_seed, None
+    for pid, pk in zip(positive, pos_pks, strict=True):
+        if (row := kg.paper_row(pk)) is not None:
+            per_seed[pid] = personalized_pagerank(kg, {row: 1.0}, walk)
+    if not per_seed:
+        return per_seed, None
+    graph = sum(per_seed.values()) / len(per_seed)
+    neg_rows = [r for r in (kg.paper_row(pk) for pk in neg_pks) if r is not None]
+    if neg_rows:
+        graph = graph - negative_weight * personalized_pagerank(kg, {r: 1.0 for r in neg_rows}, walk)
+    return per_seed, graph
+
+
+def _graph_features(
+    feats: dict, kg: KnowledgeGraph, pks: np.ndarray, graph: np.ndarray | None, pos_pks: list[int]
+) -> np.ndarray:
+    """Fill in walk, walk_rank, ent and rel for the candidates; returns their graph rows (-1: not in the graph)."""
+    n = len(pks)
+    rows = np.asarray([r if (r := kg.paper_row(pk)) is not None else -1 for pk in pks.tolist()], dtype=np.int64)
+    if graph is not None and n:
+        g = np.where(rows >= 0, graph[np.maximum(rows, 0)], 0.0).clip(min=0)
+        top = float(g.max())
+        feats["walk"] = (g / top if top > 0 else g).astype(np.float32)
+        feats["walk_rank"] = _rank_feature(feats["walk"])
+    seed_rows = [r for r in (kg.paper_row(pk) for pk in pos_pks) if r is not None]
+    if seed_rows and n:
+        feats["ent"], feats["rel"] = _entity_features(kg, seed_rows, rows)
+    return rows
 
 
 def _text_features(feats: dict, pks: np.ndarray, store, query, cos_by_pk: dict[int, float], lex, bm25) -> None:
