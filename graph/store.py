@@ -71,47 +71,31 @@ class KnowledgeGraph:
         return i if i < len(self.paper_pks) and int(self.paper_pks[i]) == pk else None
 
     def paper_row_by_id(self, paper_id: str) -> int | None:
-        index = self._cache.get("paper_by_id")
-        if index is None:
-            index = self._cache["paper_by_id"] = {pid: i for i, pid in enumerate(self.paper_ids)}
-        return index.get(paper_id)
+        return self.memo("paper_by_id", lambda: {pid: i for i, pid in enumerate(self.paper_ids)}).get(paper_id)
 
     def entity_col(self, key: str) -> int | None:
-        index = self._cache.get("entity_by_key")
-        if index is None:
-            index = self._cache["entity_by_key"] = {k: i for i, k in enumerate(self.entity_keys)}
-        return index.get(key)
+        return self.memo("entity_by_key", lambda: {k: i for i, k in enumerate(self.entity_keys)}).get(key)
 
     @property
     def entity_df(self) -> np.ndarray:
         """Papers mentioning each entity."""
-        if "df" not in self._cache:
-            self._cache["df"] = np.bincount(self.mentions.indices, minlength=len(self.entity_keys))
-        return self._cache["df"]
+        return self.memo("df", lambda: np.bincount(self.mentions.indices, minlength=len(self.entity_keys)))
 
     @property
     def entity_idf(self) -> np.ndarray:
-        if "idf" not in self._cache:
-            self._cache["idf"] = np.log1p(self.n_papers / np.maximum(self.entity_df, 1)).astype(np.float32)
-        return self._cache["idf"]
+        return self.memo("idf", lambda: np.log1p(self.n_papers / np.maximum(self.entity_df, 1)).astype(np.float32))
 
     @property
     def cited_by(self) -> sp.csc_matrix:
-        if "cited_by" not in self._cache:
-            self._cache["cited_by"] = self.cites.tocsc()
-        return self._cache["cited_by"]
+        return self.memo("cited_by", self.cites.tocsc)
 
     @property
     def author_papers(self) -> sp.csc_matrix:
-        if "author_papers" not in self._cache:
-            self._cache["author_papers"] = self.wrote.tocsc()
-        return self._cache["author_papers"]
+        return self.memo("author_papers", self.wrote.tocsc)
 
     @property
     def entity_papers(self) -> sp.csc_matrix:
-        if "entity_papers" not in self._cache:
-            self._cache["entity_papers"] = self.mentions.tocsc()
-        return self._cache["entity_papers"]
+        return self.memo("entity_papers", self.mentions.tocsc)
 
     def relation_type(self, code: int) -> str:
         return RELATION_TYPES[code]
