@@ -110,11 +110,7 @@ def update_indexes(
     digest = catalog.catalog_digest()  # taken before reading the texts: a change meanwhile shows next time
     lexical_rebuilt = rebuild or lexical_digest(settings) != digest
     if lexical_rebuilt:
-        docs = ((pk, document_text(p.title, p.abstract)) for pk, _h, p in catalog.iter_papers())
-        lexical = LexicalIndex.build(docs, progress=progress, total=catalog.count_papers())
-        lexical.manifest["catalog_digest"] = digest
-        lexical.save(lexical_root(settings))
-        lexical_total = lexical.count
+        lexical_total = build_lexical(catalog, settings, digest, progress=progress).count
     else:
         lexical_total = LexicalIndex.load(lexical_root(settings)).count
     passages = update_passages(catalog, settings, rebuild=rebuild, progress=progress)
@@ -129,6 +125,16 @@ def update_indexes(
         failed=failures,
         lexical_rebuilt=lexical_rebuilt,
     )
+
+
+def build_lexical(catalog: Catalog, settings: Settings, digest: str, *, progress: bool = False) -> LexicalIndex:
+    """BM25 over every paper of the catalog (title twice + abstract), published with the catalog digest it was
+    built from (`digest`: taken before the texts are read)."""
+    docs = ((pk, document_text(p.title, p.abstract)) for pk, _h, p in catalog.iter_papers())
+    lexical = LexicalIndex.build(docs, progress=progress, total=catalog.count_papers())
+    lexical.manifest["catalog_digest"] = digest
+    lexical.save(lexical_root(settings))
+    return lexical
 
 
 def _open_dense(

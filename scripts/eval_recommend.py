@@ -315,15 +315,15 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 def _lexical(catalog, settings):  # noqa: ANN001, ANN202
-    """The pool's BM25 index, built once into the home as `paperkg index` builds it."""
+    """The pool's BM25 index, built once into the home by the index stage's own builder."""
     from paperkg import artifacts
     from paperkg.index.artifacts import lexical_root
-    from paperkg.index.lexical import LexicalIndex, document_text
+    from paperkg.index.build import build_lexical
+    from paperkg.index.lexical import LexicalIndex
 
     root = lexical_root(settings)
     if not artifacts.is_published(root):
-        docs = ((pk, document_text(p.title, p.abstract)) for pk, _h, p in catalog.iter_papers())
-        LexicalIndex.build(docs, total=catalog.count_papers()).save(root)
+        build_lexical(catalog, settings, catalog.catalog_digest())
     return LexicalIndex.load(root)
 
 
