@@ -126,10 +126,8 @@ def ingest_cmd(
                 f"[bold]index[/bold]: {i.embedded} embedded, {i.removed} removed; "
                 f"{i.dense_total} vectors ({i.dense_kind}), {i.lexical_total} BM25 docs"
             )
-        if result.idle:
-            console.print("nothing new to do")
-        if s.quarantined:
-            console.print("see the bad records with [bold]paperkg quarantine[/bold]")
+        for note in result.notes:
+            console.print(note, highlight=False)
     for message in result.ingest.failed:
         err_console.print(f"[red]error:[/red] {message}", highlight=False)
     if result.failed:

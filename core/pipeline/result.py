@@ -22,6 +22,14 @@ class RaySummary:
     tagged: int = 0
     seconds: float = 0.0
 
+    @property
+    def notes(self) -> list[str]:
+        """The run's remarks, the same lines the CLI prints after its figures."""
+        notes = ["nothing new to do"] if self.idle else []
+        if self.ingest.quarantined:
+            notes.append(f"{self.ingest.quarantined} record(s) quarantined: see them with `paperkg quarantine`")
+        return notes
+
     def to_json(self) -> dict[str, object]:
         return {
             "ray_files": self.files,
@@ -56,6 +64,14 @@ class PipelineResult:
         """Some input could not be read at all (the CLI exits non-zero)."""
         return bool(self.ingest.failed)
 
+    @property
+    def notes(self) -> list[str]:
+        """The run's remarks, the same lines the CLI prints after its figures."""
+        notes = ["nothing new to do"] if self.idle else []
+        if self.ingest.quarantined:
+            notes.append(f"{self.ingest.quarantined} record(s) quarantined: see them with `paperkg quarantine`")
+        return notes
+
     def to_json(self) -> dict[str, object]:
         """The shape `paperkg ingest --json` prints (the Ray run's figures are part of "ingest")."""
         ingest = self.ingest.to_json()
@@ -66,5 +82,5 @@ class PipelineResult:
             "index": None if self.index is None else self.index.to_json(),
             "tagger": None if self.tagger is None else dataclasses.asdict(self.tagger),
             "graph": None if self.graph is None else dataclasses.asdict(self.graph),
-            "notes": [],  # kept for readers of the JSON; no stage writes notes
+            "notes": self.notes,
         }

@@ -47,3 +47,12 @@ def test_idle_only_when_no_stage_changed_anything() -> None:
     # an unchanged corpus whose BM25 index was rebuilt in a newer format
     assert not PipelineResult(unchanged, index=IndexSummary(lexical_rebuilt=True)).idle
     assert not PipelineResult(unchanged, graph=BuildReport(resolve=ResolveReport(), rebuilt=True)).idle
+
+
+def test_notes_say_what_the_cli_prints_after_the_figures() -> None:
+    """`--json` carries the same remarks as the human output: idle runs and quarantined records."""
+    unchanged = PipelineResult(IngestSummary(files=1, unchanged=5))
+    assert unchanged.notes == ["nothing new to do"] and unchanged.to_json()["notes"] == unchanged.notes
+    mixed = PipelineResult(IngestSummary(files=1, new=2, quarantined=3))
+    assert mixed.notes == ["3 record(s) quarantined: see them with `paperkg quarantine`"]
+    assert PipelineResult(IngestSummary(files=1, new=2)).notes == []
