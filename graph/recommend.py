@@ -139,10 +139,15 @@ def recommend(
     graph_scores = "graph" in wanted
     store = store if store is not None else (vector_store(settings) if "vector" in wanted else None)
     lex = lexical if lexical is not None else (lexical_index(settings) if "lexical" in wanted else None)
-    if "graph" not in wanted and store is None and lex is None and kg is not None and not cfg.sources:
-        # a text-only model in a home without text indexes: rank by the graph walk instead of nothing
-        cfg, sources, wanted = replace(cfg, ranking="convex"), _SOURCES["convex"], set(_SOURCES["convex"])
-        graph_scores = True
+    has_text = store is not None or lex is not None
+    ranker = _ranker(cfg, has_graph=kg is not None, has_text=has_text)
+    if kg is not None and not has_text and not cfg.sources:
+        # a home without text indexes: a graph-only model ranks if one ships, else the walk (convex with no
+        # text), never nothing; decided here once, so the scores and the explanation's `ranking` agree
+        if ranker is None and cfg.ranking != "graph":
+            cfg, sources, graph_scores = replace(cfg, ranking="convex"), _SOURCES["convex"], True
+        elif ranker is not None and "graph" in families(ranker.features):
+            sources, graph_scores = ("graph",), True
     notes = _notes(kg is None and graph_scores, store is None and "vector" in sources)
     signals = collect(
         catalog,
@@ -161,7 +166,7 @@ def recommend(
     )
     if not len(signals.pks):
         return []
-    scores, ranker = _score(signals, cfg, has_graph=kg is not None, has_text=store is not None or lex is not None)
+    scores = _score(signals, cfg, ranker, has_graph=kg is not None, has_text=has_text)
     order = np.lexsort((signals.pks, -scores))[:k]
     titles = catalog.paper_titles([int(signals.pks[i]) for i in order])
     seeds = _Seeds(positive, pos_pks, _seed_vectors(store, positive, pos_pks))
@@ -245,33 +250,40 @@ def _walk_of(signals: Signals, row: int) -> float:
 
 
 # --- scoring --------------------------------------------------------------------------------------------
+def _ranker(cfg: FusionConfig, *, has_graph: bool, has_text: bool) -> LinearRanker | None:
+    """The linear model that ranks this request, fitted to what the home has (None: a fixed rule ranks): the
+    model without graph features when no graph is built, the graph-only one when there is no text index."""
+    name = cfg.model if cfg.ranking == "learned" else "graph" if cfg.ranking == "graph" else None
+    ranker = load_ranker(name, cfg.model_path) if name is not None else None
+    if ranker is None:
+        return None
+    needs = families(ranker.features)
+    if "graph" in needs and not has_graph:
+        return load_ranker("text", cfg.model_path)
+    if needs - {"graph"} and not has_text:
+        return load_ranker("graph", cfg.model_path)
+    return ranker
+
+
 def _score(
-    signals: Signals, cfg: FusionConfig, *, has_graph: bool, has_text: bool
-) -> tuple[np.ndarray, LinearRanker | None]:
-    """Scores of the candidates, and the linear model that made them (None for the fixed rules)."""
+    signals: Signals, cfg: FusionConfig, ranker: LinearRanker | None, *, has_graph: bool, has_text: bool
+) -> np.ndarray:
+    """Scores of the candidates: by the linear model when one ranks, else by the fixed rule."""
     f = signals.features
     if cfg.ranking == "vector":
-        return f["cos"], None
+        return f["cos"]
     if cfg.ranking == "lexical":
-        return f["bm25"], None
-    name = cfg.model if cfg.ranking == "learned" else "graph" if cfg.ranking == "graph" else None
-    if name is not None:
-        ranker = load_ranker(name, cfg.model_path)
-        needs = families(ranker.features) if ranker is not None else set()
-        if ranker is not None and "graph" in needs and not has_graph:
-            ranker = load_ranker("text", cfg.model_path)  # no graph built: the model fitted without it
-        elif ranker is not None and needs - {"graph"} and not has_text:
-            ranker = load_ranker("graph", cfg.model_path)  # no text index: graph features only
-        if ranker is not None:
-            return ranker.score(signals), ranker
-        if cfg.ranking == "graph":
-            return f["walk"], None
+        return f["bm25"]
+    if ranker is not None:
+        return ranker.score(signals)
+    if cfg.ranking == "graph":
+        return f["walk"]
     # convex: the fixed rule (also the fallback when no weights file ships)
     w = cfg.vector_weight if has_graph and has_text else (1.0 if has_text else 0.0)
     cos = f["cos"]
     c_norm = (cos - cos.min()) / (cos.max() - cos.min()) if len(cos) and cos.max() > cos.min() else cos
     g = np.sqrt(f["walk"]) if cfg.graph_norm == "sqrt" else f["walk"]
-    return w * c_norm + (1 - w) * g, None
+    return w * c_norm + (1 - w) * g
 
 
 # --- explanations ---------------------------------------------------------------------------------------

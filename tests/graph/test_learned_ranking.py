@@ -100,3 +100,18 @@ def test_a_text_only_model_never_scores_with_the_graph_but_explains_with_it(buil
     assert ex.ranking == "default" and set(ex.signals) == {"cos"}
     assert ex.graph_score == 0.0  # no walk ran: the ranking did not use the graph, and says so
     assert ex.shared_entities  # both are CNN papers: the explanation still reads the graph
+
+
+def test_a_home_without_text_indexes_ranks_by_the_graph_model_or_else_by_the_walk(built, tmp_path):
+    """A text-only default in a home with a graph but no text index: the graph-only model ranks when the
+    weights file has one, else the walk (convex with no text); the explanation names what ranked."""
+    catalog, settings, kg = built
+    with_graph, without = tmp_path / "with-graph.json", tmp_path / "text-only.json"
+    write_model(with_graph, {"default": {"cos": 1.0}, "text": {"cos": 1.0}, "graph": {"walk": 1.0}})
+    write_model(without, {"default": {"cos": 1.0}, "text": {"cos": 1.0}})
+    recs = recommend(catalog, settings, ["2101.00001"], k=3, kg=kg, config=FusionConfig(model_path=with_graph))
+    top = recs[0].explanation
+    assert recs[0].id == "2101.00006" and top.ranking == "graph" and set(top.signals) == {"walk"}
+    recs = recommend(catalog, settings, ["2101.00001"], k=3, kg=kg, config=FusionConfig(model_path=without))
+    top = recs[0].explanation
+    assert recs[0].id == "2101.00006" and top.ranking == "convex" and top.graph_score > 0
