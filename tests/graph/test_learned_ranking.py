@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from paperkg.errors import BadInput
 from paperkg.graph.build import build_graph, load_graph
+from paperkg.graph.entity_signals import entity_vectors
 from paperkg.graph.ranker import MODEL_PATH, LinearRanker, load_ranker
 from paperkg.graph.recommend import FusionConfig, recommend
-from paperkg.graph.signals import FEATURES, TEXT_FEATURES, collect, entity_vectors
+from paperkg.graph.signals import FEATURES, TEXT_FEATURES, collect
 from paperkg.graph.walk import WalkConfig
 
 

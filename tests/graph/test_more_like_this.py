@@ -53,3 +53,44 @@ def test_an_index_without_bigram_columns_scores_by_words(lex) -> None:
     old = LexicalIndex(lex.retriever, lex.pks, dict(lex.manifest), Bigrams.empty())
     s = signals.mlt_scores(old, ["Collaborative filtering from implicit feedback"])
     assert s is not None and s.max() == pytest.approx(1.0)
+
+
+def test_idf_boosted_more_like_this_weights_each_query_term_by_its_idf(lex) -> None:
+    """Column 1 of `more_like_this` (the `bm25_idf` feature): each query word's BM25 column x its count x its
+    Lucene idf, plus BIGRAM_WEIGHT x the same over the query's bigram columns, scaled by the best document;
+    document frequencies counted here from the documents' own tokens, not read from the index."""
+    import math
+
+    from paperkg.index.lexical import tokenize
+
+    seed = "Collaborative filtering from implicit feedback on music"
+    n = len(DOCS)
+    doc_tokens = []
+    for _pk, text in DOCS:
+        t = tokenize([text])
+        inv = {i: w for w, i in t.vocab.items()}
+        doc_tokens.append([inv[i] for i in t.ids[0]])
+
+    def idf(df: int) -> float:
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    t = tokenize([seed])
+    words = [{i: w for w, i in t.vocab.items()}[i] for i in t.ids[0]]
+    expected = np.zeros(n)
+    for w in set(words):
+        df = sum(w in toks for toks in doc_tokens)
+        column = lex.retriever.get_scores_from_ids(lex.retriever.get_tokens_ids([w]))
+        expected += words.count(w) * idf(df) * np.asarray(column)
+    bigram_matrix = lex.bigrams.matrix(lex.count).toarray()
+    for a, b in set(zip(words, words[1:], strict=False)):
+        cols, _counts = lex.bigram_query([a, b])
+        if len(cols):
+            df = sum(any(p == (a, b) for p in zip(toks, toks[1:], strict=False)) for toks in doc_tokens)
+            expected += signals.BIGRAM_WEIGHT * idf(df) * bigram_matrix[:, cols[0]]
+    expected /= expected.max()
+    both = signals.more_like_this(lex, [seed])
+    assert np.allclose(both[:, 1], expected, atol=1e-5)
+    assert np.allclose(signals.mlt_scores(lex, [seed], idf_boost=True), expected, atol=1e-5)
+    assert np.allclose(both[:, 0], signals.mlt_scores(lex, [seed]), atol=1e-6)
+    # the boost changes the order of the scores, not only their scale: "music" (1 paper) outweighs "feedback"
+    assert not np.allclose(both[:, 0], both[:, 1], atol=1e-3)
