@@ -171,6 +171,15 @@ def openvino_quantize(
     onnx_path.unlink(missing_ok=True)
 
 
+def openvino_convert(onnx_path: Path, xml: Path) -> None:
+    """fp32 ONNX -> OpenVINO IR with fp16-stored weights (half the disk; the plugin widens them when compiling,
+    and the inference precision is chosen then). The ONNX file is removed once the IR (.xml + .bin) is written."""
+    import openvino as ov
+
+    ov.save_model(ov.Core().read_model(str(onnx_path)), str(xml), compress_to_fp16=True)
+    onnx_path.unlink(missing_ok=True)
+
+
 def openvino_compile(xml: Path, threads: int, precision: str | None = None) -> tuple[Any, Any, set[str]]:
     """The IR compiled for CPU (latency-tuned), an infer request and its input names; `precision` sets the hint."""
     import openvino as ov

@@ -29,8 +29,10 @@ class Settings(BaseSettings):
     )
     model: str | None = Field(default=None, description="sentence-transformers model path; default: packaged MiniLM")
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    encoder_backend: Literal["auto", "torch", "onnx-int8", "openvino-int8"] = Field(
-        default="auto", description="auto: fp16 torch on CUDA, int8 ONNX on CPU when installed, else fp32 torch"
+    encoder_backend: Literal["auto", "torch", "onnx-int8", "openvino-int8", "openvino-bf16"] = Field(
+        default="auto",
+        description="auto: fp16 torch on CUDA; on CPU the fastest path that passes its gate on this host "
+        "(paperkg config says which); torch = exact fp32",
     )
     max_seq_length: int = Field(default=256, ge=16, le=512)
     batch_size: int = Field(default=64, ge=1, le=4096)
@@ -47,7 +49,7 @@ class Settings(BaseSettings):
     candidates: int = Field(default=100, ge=10, le=10_000, description="per-retriever depth before fusion")
     tagger: bool = True
     tagger_model: str | None = None
-    tagger_backend: Literal["auto", "torch", "onnx-int8", "openvino-int8"] = Field(
+    tagger_backend: Literal["auto", "torch", "onnx-int8", "openvino-int8", "openvino-bf16"] = Field(
         default="auto", description="tagger encoder: auto = per host (paperkg config says which), torch = exact fp32"
     )
     # per-record limits (core/limits.py): a record over one is quarantined with the limit's name

@@ -28,8 +28,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 Device = Literal["cpu", "cuda"]
-Backend = Literal["torch", "onnx-int8", "openvino-int8"]
-FAST_BACKENDS = ("onnx-int8", "openvino-int8")  # built locally from the packaged weights, cosine-gated
+Backend = Literal["torch", "onnx-int8", "openvino-int8", "openvino-bf16"]
+# built locally from the packaged weights, cosine-gated on each host
+FAST_BACKENDS = ("onnx-int8", "openvino-int8", "openvino-bf16")
 
 
 def default_model_path() -> str:
@@ -70,6 +71,10 @@ def model_fingerprint(model_path: str) -> str:
 
 
 def _fast_module(backend: str):  # noqa: ANN202 - the module implementing a built CPU backend
+    if backend == "openvino-bf16":
+        from paperkg.index import openvino_bf16
+
+        return openvino_bf16
     if backend == "openvino-int8":
         from paperkg.index import openvino_encoder
 
@@ -87,14 +92,16 @@ def resolve_backend(
     host: CpuInfo | None = None,
     openvino_available: bool | None = None,
 ) -> Backend:
-    """`auto`: torch on CUDA (fp16); on CPU the fastest int8 path for this host (index/backend_choice.py:
-    openvino-int8 on VNNI/AMX hosts when installed, else onnx-int8 when installed), else torch fp32."""
+    """`auto`: torch on CUDA (fp16); on CPU the fastest gated path for this host (index/backend_choice.py:
+    openvino-bf16 on AMX hosts, openvino-int8 on other VNNI hosts, when installed; else onnx-int8 when installed),
+    else torch fp32."""
     if requested == "torch" or device == "cuda":
         return "torch"
-    if requested == "openvino-int8":
+    if requested in ("openvino-int8", "openvino-bf16"):
         if not (fast_available if fast_available is not None else _fast_module(requested).available()):
-            raise ConfigError("encoder backend openvino-int8 needs: pip install openvino nncf onnx")
-        return "openvino-int8"
+            needs = "openvino nncf onnx" if requested == "openvino-int8" else "openvino onnx"
+            raise ConfigError(f"encoder backend {requested} needs: pip install {needs}")
+        return requested  # type: ignore[return-value]
     if requested == "onnx-int8":
         if fast_available is None:
             from paperkg.index import fast_encoder
@@ -104,7 +111,9 @@ def resolve_backend(
             raise ConfigError("encoder backend onnx-int8 needs the `fast` extra: pip install onnx onnxruntime")
         return "onnx-int8"
     if requested != "auto":
-        raise ConfigError(f"unknown encoder backend {requested!r} (expected auto, torch, onnx-int8 or openvino-int8)")
+        raise ConfigError(
+            f"unknown encoder backend {requested!r} (expected auto, torch, onnx-int8, openvino-int8 or openvino-bf16)"
+        )
     return embedding_choice(host, onnx=fast_available, openvino=openvino_available).backend  # type: ignore[return-value]
 
 
@@ -180,6 +189,8 @@ def load_encoder(spec: EncoderSpec) -> Encoder:
 
 def _fast_encoder(spec: EncoderSpec, path: Path) -> TextEncoder:
     module = _fast_module(spec.backend)
+    if spec.backend == "openvino-bf16":
+        return module.load(path, spec.model_path, spec.max_seq_length)
     if spec.backend == "openvino-int8":
         return module.OpenVinoEncoder(path, spec.model_path, spec.max_seq_length)
     return module.OnnxEncoder(path, spec.model_path, spec.max_seq_length)

@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +68,19 @@ def calibration_texts(path: Path = SAMPLE, n: int = CALIBRATION_SIZE, seed: int 
 
 def ensure_model(model_path: str, base_fingerprint: str, cache_dir: Path) -> Path:
     """The quantized model (.xml + .bin + .json) under cache_dir, built atomically when missing."""
-    target = artifact_path(model_path, base_fingerprint, cache_dir)
+
+    def build(work: Path) -> dict[str, object]:
+        _export_quantize(model_path, work)
+        cosine = fast_encoder.validate(OpenVinoEncoder(work, model_path, 256), model_path, 256)
+        return {"variant": VARIANT, "recipe": _RECIPE, "base_fingerprint": base_fingerprint, "min_cosine": cosine}
+
+    return ensure_ir(artifact_path(model_path, base_fingerprint, cache_dir), build)
+
+
+def ensure_ir(target: Path, build: Callable[[Path], dict[str, object]]) -> Path:
+    """An OpenVINO IR (.xml + .bin + .json meta) at `target`: present, copied from the user-level cache (checked
+    by sha256), else written by `build(work_xml)` (which returns the meta, with the build's `min_cosine` to
+    fp32) in a temporary folder and moved in atomically, the .xml last."""
     if all(target.with_suffix(s).is_file() for s in _SUFFIXES):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -78,15 +91,9 @@ def ensure_model(model_path: str, base_fingerprint: str, cache_dir: Path) -> Pat
             for suffix in _SUFFIXES:
                 shutil.copyfile(shared.with_suffix(suffix), work.with_suffix(suffix))
         else:
-            _export_quantize(model_path, work)
-            cosine = fast_encoder.validate(OpenVinoEncoder(work, model_path, 256), model_path, 256)
-            meta = {
-                "variant": VARIANT,
-                "recipe": _RECIPE,
-                "base_fingerprint": base_fingerprint,
-                "sha256": fast_encoder.file_sha256(work.with_suffix(".bin")),
-                "min_cosine_to_fp32": round(cosine, 5),
-            }
+            meta = build(work)
+            meta["min_cosine_to_fp32"] = round(float(meta.pop("min_cosine")), 5)  # type: ignore[arg-type]
+            meta["sha256"] = fast_encoder.file_sha256(work.with_suffix(".bin"))
             work.with_suffix(".json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         for suffix in _SUFFIXES:
             os.replace(work.with_suffix(suffix), target.with_suffix(suffix))
@@ -125,13 +132,21 @@ def _export_quantize(model_path: str, xml: Path) -> None:
 
 
 class OpenVinoEncoder:
-    """Mean-pooled, L2-normalised sentence vectors from the OpenVINO int8 model (same tokenizer, pooling)."""
+    """Mean-pooled, L2-normalised sentence vectors from an OpenVINO model (same tokenizer, pooling); `precision`
+    is the inference precision hint (None: the plugin's default, "bf16" for openvino-bf16)."""
 
-    def __init__(self, xml: Path, model_path: str, max_seq_length: int, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        xml: Path,
+        model_path: str,
+        max_seq_length: int,
+        threads: int | None = None,
+        precision: str | None = None,
+    ) -> None:
         from tokenizers import Tokenizer
 
         threads = threads or max(1, len(os.sched_getaffinity(0)))
-        self.compiled, self.request, self.inputs = encoding.openvino_compile(xml, threads)
+        self.compiled, self.request, self.inputs = encoding.openvino_compile(xml, threads, precision)
         self.tokenizer = Tokenizer.from_file(str(Path(model_path) / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_seq_length)
         self.tokenizer.enable_padding()

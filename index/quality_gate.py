@@ -44,7 +44,7 @@ class EmbedGate:
     def notice(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
         return (
-            f"int8 embedding gate {verdict} on {self.cpu}: cosine to fp32 mean {self.mean_cosine:.4f} "
+            f"embedding host gate {verdict} on {self.cpu}: cosine to fp32 mean {self.mean_cosine:.4f} "
             f"(min {MIN_MEAN_COSINE}), lowest {self.min_cosine:.4f} (min {MIN_COSINE}) on {self.texts} texts"
         )
 

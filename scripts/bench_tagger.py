@@ -1,14 +1,14 @@
 """Tagger speed on real abstracts: abstracts per second for `Tagger.tag_texts` (title + ". " + abstract).
 
     flock /tmp/bench.lock .venv/bin/python scripts/bench_tagger.py [--corpus FILE] [-n 200] [--no-old]
-        [--backends torch,onnx-int8,openvino-int8]
+        [--backends torch,onnx-int8,openvino-int8,openvino-bf16]
 
 Reads BEIR-style JSON lines (`title`, `text`) or arXiv Kaggle lines (`title`, `abstract`). Times, in one run and
 on the same texts:
 - `old`: the inference code as shipped before the speed work (git revision OLD_REV, fp32 torch, loaded from git
   into a scratch package; same weights),
-- each of `--backends`: the current code with that encoder (`torch` exact fp32, `onnx-int8`, `openvino-int8`;
-  one whose packages are missing is skipped with a note); `default_backend` says which one `auto` picks here,
+- each of `--backends`: the current code with that encoder (`torch` exact fp32, `onnx-int8`, `openvino-int8`,
+  `openvino-bf16`; one whose packages are missing is skipped with a note); `default_backend` says which one `auto` picks here,
 - `st_encode`: plain sentence-transformers encoding (truncates at 256 wordpieces) as a machine-speed anchor.
 Timings on a shared CPU are noisy: compare the ratios, which come from the same run.
 """
@@ -103,7 +103,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--model", type=Path, default=None)
-    ap.add_argument("--backends", default="torch,onnx-int8,openvino-int8", help="comma-separated encoder backends")
+    ap.add_argument("--backends", default="torch,onnx-int8,openvino-int8,openvino-bf16", help="encoder backends")
     ap.add_argument("--no-old", action="store_true", help="skip the pre-speed-work code path")
     ap.add_argument("--no-baseline", action="store_true", help="skip SentenceTransformer.encode")
     args = ap.parse_args()

@@ -17,7 +17,7 @@ if ! .venv/bin/python -c "import torch" >/dev/null 2>&1; then
         .venv/bin/pip install -q "torch==2.13.0"
     fi
 fi
-# fast: the int8 ONNX encoder (1.8x CPU embedding at equal quality), selected automatically on CPU
+# fast: int8 ONNX and OpenVINO (bf16 on AMX, int8 on VNNI) encoders, picked per host and gated (docs/benchmarks.md)
 # setuptools' editable-install notice ("Please be careful with folders ... same name as your package") is
 # information only: our package-dir maps paperkg onto top-level folders by design, so it is silenced here.
 PYTHONWARNINGS="ignore:Editable installation" .venv/bin/pip install -q -e ".[test,fast]"

@@ -45,7 +45,7 @@ class GateResult:
     def notice(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
         return (
-            f"int8 tagger gate {verdict} on {self.cpu}: entity F1 {self.ner_fast:.3f} vs fp32 {self.ner_exact:.3f}"
+            f"tagger host gate {verdict} on {self.cpu}: entity F1 {self.ner_fast:.3f} vs fp32 {self.ner_exact:.3f}"
             f" (tol {NER_TOLERANCE}), relation F1 {self.rel_fast:.3f} vs {self.rel_exact:.3f} (tol {REL_TOLERANCE})"
         )
 

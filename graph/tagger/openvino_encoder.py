@@ -35,6 +35,10 @@ CALIBRATION_TOKENS = 512  # padded pieces per calibration batch, as inference.MA
 # that 8-bit activations clip
 KEEP_FP32 = (r".*/layer\.\d+/output/dense/MatMul.*",)
 _RECIPE = f"v2:opset17:nncf-static-int8:transformer:ffn-out-fp32:scierc-train:{CALIBRATION_DOCS}:seed{CALIBRATION_SEED}"
+# openvino-bf16: the fp32 encoder as an IR, compiled with bf16 inference precision (AMX hosts; no calibration)
+BF16_VARIANT = "openvino-bf16"
+_BF16_RECIPE = "v1:opset17:ir-fp16-weights:bf16-inference"
+_RECIPES = {VARIANT: _RECIPE, BF16_VARIANT: _BF16_RECIPE}
 MIN_COSINE = fast_encoder.MIN_COSINE
 _SUFFIXES = (".json", ".bin", ".xml")  # moved in this order: the .xml last
 
@@ -44,11 +48,11 @@ def available() -> bool:
     return encoding.openvino_installed()
 
 
-def artifact_path(config: dict, directory: Path | None = None) -> Path:
+def artifact_path(config: dict, directory: Path | None = None, variant: str = VARIANT) -> Path:
     """Keyed like the onnx-int8 build: artifact version (weights' sha256), base checksum, recipe."""
-    key = f"{config.get('version')}:{config.get('base_sha256')}:{_RECIPE}"
+    key = f"{config.get('version')}:{config.get('base_sha256')}:{_RECIPES[variant]}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
-    return (directory or fast_encoder.cache_dir()) / f"tagger-encoder-{digest}-{VARIANT}.xml"
+    return (directory or fast_encoder.cache_dir()) / f"tagger-encoder-{digest}-{variant}.xml"
 
 
 def calibration_feeds(model: SpanRelModel, tokenizer, path: Path | None = None) -> list[dict[str, np.ndarray]]:
@@ -93,6 +97,32 @@ def ensure_model(model: SpanRelModel, tokenizer, config: dict, directory: Path |
         meta = {
             "variant": VARIANT,
             "recipe": _RECIPE,
+            "tagger_version": config.get("version"),
+            "min_token_cosine_to_fp32": round(cosine, 5),
+        }
+        work.with_suffix(".json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        for suffix in _SUFFIXES:
+            os.replace(work.with_suffix(suffix), target.with_suffix(suffix))
+    model_cache.prune(target, "tagger-encoder-*")  # earlier weights' builds, once unused
+    return target
+
+
+def ensure_bf16_model(model: SpanRelModel, tokenizer, config: dict, directory: Path | None = None) -> Path:
+    """The fp32 IR run in bf16 (openvino-bf16) for this artifact, exported (atomically) when missing."""
+    target = artifact_path(config, directory, BF16_VARIANT)
+    if all(target.with_suffix(s).is_file() for s in _SUFFIXES):
+        model_cache.touch(target)
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    log.warning("tagger: exporting the encoder for OpenVINO bf16 to %s (once per weights)", target.parent)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
+        work = Path(tmp) / "model.xml"
+        fast_encoder.export_fp32(model.encoder, work.with_name("fp32.onnx"))
+        encoding.openvino_convert(work.with_name("fp32.onnx"), work)
+        cosine = fast_encoder.token_cosine(OpenVinoEncoder(work, threads=1, precision="bf16"), model.encoder, tokenizer)
+        meta = {
+            "variant": BF16_VARIANT,
+            "recipe": _BF16_RECIPE,
             "tagger_version": config.get("version"),
             "min_token_cosine_to_fp32": round(cosine, 5),
         }

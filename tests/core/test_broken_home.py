@@ -104,7 +104,7 @@ def test_read_only_home_is_searched_and_served_but_not_written(small_home, tmpfs
     from fastapi.testclient import TestClient
     from paperkg.api.app import create_app
 
-    _remount(tmpfs, "size=64m")
+    _remount(tmpfs, "size=160m")  # the home holds its encoder build (bf16 IR: ~45 MB)
     home = tmpfs / "home"
     shutil.copytree(small_home.home, home, ignore=shutil.ignore_patterns("*.jsonl", ".writer.lock"))
     with open_catalog(home / "catalog.sqlite") as cat:  # leave it as a writer would: WAL mode, checkpointed

@@ -26,8 +26,8 @@ def test_parse_first_processor():
 def test_kind_signature_and_description():
     xeon = CpuInfo(*parse_cpuinfo(XEON), cores=2)
     epyc = CpuInfo(*parse_cpuinfo(EPYC), cores=2)
-    assert (xeon.kind, xeon.int8_dot) == ("amx", True)
-    assert (epyc.kind, epyc.int8_dot) == ("avx2", False)
+    assert (xeon.kind, xeon.int8_dot, xeon.bf16_matmul) == ("amx", True, True)
+    assert (epyc.kind, epyc.int8_dot, epyc.bf16_matmul) == ("avx2", False, False)
     assert xeon.signature != epyc.signature
     # flags that do not change int8 kernels do not split the cache
     assert CpuInfo(epyc.model, epyc.flags | {"sha_ni"}, 2).signature == epyc.signature

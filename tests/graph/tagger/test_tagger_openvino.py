@@ -1,4 +1,4 @@
-"""The tagger's OpenVINO int8 encoder: choice per host kind, fallback down the list, gate and F1 on this host."""
+"""The tagger's OpenVINO encoders (bf16, int8): choice per host kind, fallback down the list, gate and F1 here."""
 
 from __future__ import annotations
 
@@ -13,17 +13,19 @@ from paperkg.index.backend_choice import tagger_choice
 
 AVX2 = CpuInfo("AMD EPYC", frozenset({"avx2", "fma"}), 2)
 VNNI = CpuInfo("Intel(R) Xeon(R) Gold 6248", frozenset({"avx2", "avx512f", "avx512_vnni"}), 2)
-AMX = CpuInfo("Intel(R) Xeon(R) Platinum 8480+", frozenset({"avx2", "avx512f", "avx512_vnni", "amx_int8"}), 2)
+AMX = CpuInfo(
+    "Intel(R) Xeon(R) Platinum 8480+", frozenset({"avx2", "avx512f", "avx512_vnni", "amx_int8", "amx_bf16"}), 2
+)
 needs_openvino = pytest.mark.skipif(not openvino_encoder.available(), reason="openvino/nncf/onnx not installed")
 
 
 @pytest.mark.parametrize(
     ("host", "onnx", "openvino", "expected"),
     [
-        (AMX, True, True, ("openvino-int8", "onnx-int8", "torch")),
-        (VNNI, True, True, ("openvino-int8", "onnx-int8", "torch")),
+        (AMX, True, True, ("openvino-bf16", "openvino-int8", "onnx-int8", "torch")),
+        (VNNI, True, True, ("openvino-int8", "onnx-int8", "torch")),  # no bf16 tiles: int8 first
         (AMX, True, False, ("onnx-int8", "torch")),
-        (AMX, False, True, ("openvino-int8", "torch")),
+        (AMX, False, True, ("openvino-bf16", "openvino-int8", "torch")),
         (AVX2, True, True, ("onnx-int8", "torch")),  # OpenVINO int8 is slower than onnx-int8 without VNNI/AMX
         (AVX2, False, True, ("torch",)),
         (AVX2, False, False, ("torch",)),
@@ -33,7 +35,9 @@ def test_tagger_choice_per_host_kind(host, onnx, openvino, expected) -> None:
     choice = tagger_choice(host, onnx=onnx, openvino=openvino)
     assert choice.candidates == expected and choice.backend == expected[0]
     assert host.kind in choice.reason or choice.backend == "torch"
-    if choice.backend == "openvino-int8":
+    if choice.backend == "openvino-bf16":
+        assert "AMX bf16" in choice.reason and "gate" in choice.reason
+    elif choice.backend == "openvino-int8":
         assert "int8 dot products" in choice.reason and "gate" in choice.reason
     elif openvino and host is AVX2 and onnx:
         assert "no VNNI/AMX" in choice.reason
@@ -42,7 +46,7 @@ def test_tagger_choice_per_host_kind(host, onnx, openvino, expected) -> None:
 
 
 def test_auto_falls_down_the_list_when_gates_fail(monkeypatch, tmp_path, caplog) -> None:
-    """openvino-int8 fails its gate -> onnx-int8 is tried -> it fails too -> exact fp32, one notice each."""
+    """On AMX: openvino-bf16, then openvino-int8, then onnx-int8 fail their gates -> exact fp32, one notice each."""
     tried = []
 
     def runner(name, model, tokenizer, config):
@@ -61,13 +65,14 @@ def test_auto_falls_down_the_list_when_gates_fail(monkeypatch, tmp_path, caplog)
     monkeypatch.setattr(encoding, "openvino_installed", lambda: True)
     with caplog.at_level(logging.WARNING, logger="paperkg.graph.tagger.inference"):
         tagger = Tagger.load(backend="auto")
-    assert tried == ["openvino-int8", "onnx-int8"] and tagger.backend == "torch"
+    assert tried == ["openvino-bf16", "openvino-int8", "onnx-int8"] and tagger.backend == "torch"
     notices = [r.getMessage() for r in caplog.records]
-    assert any("openvino-int8" in m and "gate FAILED" in m and "next backend" in m for m in notices)
+    for name in ("openvino-bf16", "openvino-int8"):
+        assert any(name in m and "gate FAILED" in m and "next backend" in m for m in notices)
     assert any("onnx-int8" in m and "gate FAILED" in m and "exact fp32" in m for m in notices)
     # a passing gate on the second candidate keeps it
     monkeypatch.setattr(
-        gate, "gate_artifact", lambda p, e, f: fake_gate(p, e, f) if f.backend == "openvino-int8" else None
+        gate, "gate_artifact", lambda p, e, f: fake_gate(p, e, f) if f.backend.startswith("openvino") else None
     )
     assert Tagger.load(backend="auto").backend == "onnx-int8"
 
@@ -101,12 +106,22 @@ def test_calibration_uses_train_windows_not_dev() -> None:
         openvino_encoder.calibration_feeds(exact.model, exact.tokenizer, path=gate.default_data_dir() / "x.json")
 
 
+def test_bf16_build_has_its_own_cache_key(tmp_path) -> None:
+    config = {"version": "v+aaaa", "base_sha256": "b"}
+    int8 = openvino_encoder.artifact_path(config, tmp_path)
+    bf16 = openvino_encoder.artifact_path(config, tmp_path, openvino_encoder.BF16_VARIANT)
+    assert bf16.name.endswith("-openvino-bf16.xml") and bf16.stem.split("-")[2] != int8.stem.split("-")[2]
+
+
 @needs_openvino
-def test_openvino_tagger_passes_the_gate_on_this_host() -> None:
+@pytest.mark.parametrize("backend", ["openvino-int8", "openvino-bf16"])
+def test_openvino_tagger_passes_the_gate_on_this_host(backend) -> None:
+    """Both OpenVINO paths against the exact one on the bundled dev slice, on whatever CPU runs the suite (bf16
+    runs in bf16 on AMX hosts and in fp32 elsewhere)."""
     exact = get_tagger(backend="torch")
-    fast = get_tagger(backend="openvino-int8")
-    assert fast.backend == "openvino-int8" and fast.version.endswith("+openvino-int8")
-    path = openvino_encoder.artifact_path(exact.config)
+    fast = get_tagger(backend=backend)
+    assert fast.backend == backend and fast.version.endswith(f"+{backend}")
+    path = openvino_encoder.artifact_path(exact.config, variant=backend)
     assert openvino_encoder.is_valid(path) and gate.cache_path(path).is_file()
     assert fast.gate is not None and fast.gate.documents == gate.GATE_DOCS and fast.gate.host == cpu_info().signature
     assert fast.gate.passed, fast.gate.notice()
