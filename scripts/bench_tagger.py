@@ -8,7 +8,8 @@ on the same texts:
 - `old`: the inference code as shipped before the speed work (git revision OLD_REV, fp32 torch, loaded from git
   into a scratch package; same weights),
 - each of `--backends`: the current code with that encoder (`torch` exact fp32, `onnx-int8`, `openvino-int8`,
-  `openvino-bf16`; one whose packages are missing is skipped with a note); `default_backend` says which one `auto` picks here,
+  `openvino-bf16`; one whose packages are missing is skipped with a note); `default_backend` says which one
+  `auto` picks here,
 - `st_encode`: plain sentence-transformers encoding (truncates at 256 wordpieces) as a machine-speed anchor.
 Timings on a shared CPU are noisy: compare the ratios, which come from the same run.
 """
