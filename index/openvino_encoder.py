@@ -1,13 +1,12 @@
 """OpenVINO static int8: the packaged model exported to ONNX locally, quantized post-training by NNCF.
 
 Calibration uses real arXiv abstracts (title + abstract of the bundled sample, a fixed random subset), never
-evaluation queries. Opt-in (`encoder_backend = "openvino-int8"`), not the CPU default: on this 2-core AVX2
-machine without VNNI it is slower than `onnx-int8` (scripts/bench_embed.py, 300 SciFact abstracts, same run:
-onnx-int8 1.86x naive, openvino-int8 1.17x, cosine 0.995) and SciFact dense nDCG@10 is 0.6432 against 0.6484
-for fp32 (onnx-int8 0.6466). OpenVINO's int8 FullyConnected falls back to a generic int8 GEMM (jit_gemm_I8) on
-AVX2, no faster than its fp32 brgemm, and the quantized attention MatMuls break its fused attention (ignoring
-them in NNCF did not help: 1.05x). On CPUs with VNNI/AMX it is the path sentence-transformers reports ~4.8x
-for: measure there first.
+evaluation queries. `auto` picks it first only on VNNI hosts without AMX bf16 (index/backend_choice.py). On a
+2-core AVX2 AMD EPYC it is slower than `onnx-int8` (1.17x naive vs 1.86x; SciFact dense nDCG@10 0.6432 vs 0.6484
+fp32): OpenVINO's int8 FullyConnected falls back to a generic int8 GEMM (jit_gemm_I8) there, and the quantized
+attention MatMuls break its fused attention. On a 2-core AMX Xeon it is the fastest path (3.92x naive) but SciFact
+drops to 0.6431 (-0.0053), so openvino-bf16 (3.3-3.7x, 0.6476) comes first there. The IR is also the container
+for openvino-bf16's build (`ensure_ir`).
 """
 
 from __future__ import annotations
