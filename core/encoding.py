@@ -181,11 +181,14 @@ def openvino_convert(onnx_path: Path, xml: Path) -> None:
 
 
 def openvino_compile(xml: Path, threads: int, precision: str | None = None) -> tuple[Any, Any, set[str]]:
-    """The IR compiled for CPU (latency-tuned), an infer request and its input names; `precision` sets the hint."""
+    """The IR compiled for CPU (latency-tuned), an infer request and its input names; `precision` sets the
+    inference precision hint where the CPU has it (OpenVINO's OPTIMIZATION_CAPABILITIES)."""
     import openvino as ov
 
+    core = ov.Core()
     config: dict[str, Any] = {"INFERENCE_NUM_THREADS": threads, "PERFORMANCE_HINT": "LATENCY"}
-    if precision:
+    if precision and precision.upper() in core.get_property("CPU", "OPTIMIZATION_CAPABILITIES"):
         config["INFERENCE_PRECISION_HINT"] = precision  # e.g. "bf16" on AMX hosts
-    compiled = ov.Core().compile_model(str(xml), "CPU", config)
+    # a precision the CPU lacks (bf16 on AVX2) is not asked for: the plugin's default, fp32, runs instead
+    compiled = core.compile_model(str(xml), "CPU", config)
     return compiled, compiled.create_infer_request(), {i.get_any_name() for i in compiled.inputs}

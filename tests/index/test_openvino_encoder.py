@@ -144,3 +144,29 @@ def test_bf16_build_validates_against_fp32(tmp_path, monkeypatch) -> None:  # ~2
     assert gate.passed and gate.min_cosine >= 0.999, gate.notice()
     vectors = openvino_bf16.load(xml, model, 256).encode(["a", "graph neural networks", "b" * 3000])
     assert vectors.shape == (3, 384) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+
+
+def test_bf16_hint_only_where_the_cpu_has_it(monkeypatch, tmp_path) -> None:
+    """On a CPU without bf16 (AVX2), openvino-bf16 compiles without the hint and runs fp32, not an error."""
+    if not openvino_bf16.available():
+        pytest.skip("openvino/onnx not installed")
+    import openvino as ov
+    from paperkg import encoding
+
+    asked: list[dict] = []
+    real_compile = ov.Core.compile_model
+
+    class Core(ov.Core):
+        def get_property(self, device, name):  # noqa: ANN001, ANN202
+            return ["FP32", "INT8"] if name == "OPTIMIZATION_CAPABILITIES" else super().get_property(device, name)
+
+        def compile_model(self, model, device, config):  # noqa: ANN001, ANN202
+            asked.append(dict(config))
+            return real_compile(self, model, device, config)
+
+    monkeypatch.setattr(ov, "Core", Core)
+    onnx_path = tmp_path / "fp32.onnx"
+    fast_encoder.export_fp32(enc.default_model_path(), onnx_path)
+    encoding.openvino_convert(onnx_path, tmp_path / "m.xml")
+    vectors = openvino_bf16.load(tmp_path / "m.xml", enc.default_model_path(), 256).encode(["graph neural networks"])
+    assert "INFERENCE_PRECISION_HINT" not in asked[-1] and vectors.shape == (1, 384)
