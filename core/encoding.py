@@ -8,6 +8,7 @@ other. torch, onnxruntime and transformers are imported where they are needed: i
 from __future__ import annotations
 
 import importlib.util
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -181,8 +182,8 @@ def openvino_convert(onnx_path: Path, xml: Path) -> None:
 
 
 def openvino_compile(xml: Path, threads: int, precision: str | None = None) -> tuple[Any, Any, set[str]]:
-    """The IR compiled for CPU (latency-tuned), an infer request and its input names; `precision` sets the
-    inference precision hint where the CPU has it (OpenVINO's OPTIMIZATION_CAPABILITIES)."""
+    """The IR compiled for CPU (latency-tuned), its per-thread infer requests (`ThreadRequests`) and its input
+    names; `precision` sets the inference precision hint where the CPU has it (OPTIMIZATION_CAPABILITIES)."""
     import openvino as ov
 
     core = ov.Core()
@@ -191,4 +192,19 @@ def openvino_compile(xml: Path, threads: int, precision: str | None = None) -> t
         config["INFERENCE_PRECISION_HINT"] = precision  # e.g. "bf16" on AMX hosts
     # a precision the CPU lacks (bf16 on AVX2) is not asked for: the plugin's default, fp32, runs instead
     compiled = core.compile_model(str(xml), "CPU", config)
-    return compiled, compiled.create_infer_request(), {i.get_any_name() for i in compiled.inputs}
+    return compiled, ThreadRequests(compiled), {i.get_any_name() for i in compiled.inputs}
+
+
+class ThreadRequests:
+    """`infer` on one OpenVINO infer request per calling thread: a request serves one call at a time (a second
+    thread gets "Infer Request is busy"), and the API encodes queries from several threads at once."""
+
+    def __init__(self, compiled: Any) -> None:
+        self.compiled = compiled
+        self._local = threading.local()
+
+    def infer(self, feeds: dict[str, np.ndarray]) -> Any:
+        request = getattr(self._local, "request", None)
+        if request is None:
+            request = self._local.request = self.compiled.create_infer_request()
+        return request.infer(feeds)

@@ -170,3 +170,22 @@ def test_bf16_hint_only_where_the_cpu_has_it(monkeypatch, tmp_path) -> None:
     encoding.openvino_convert(onnx_path, tmp_path / "m.xml")
     vectors = openvino_bf16.load(tmp_path / "m.xml", enc.default_model_path(), 256).encode(["graph neural networks"])
     assert "INFERENCE_PRECISION_HINT" not in asked[-1] and vectors.shape == (1, 384)
+
+
+def test_openvino_encoder_serves_several_threads_at_once(tmp_path, monkeypatch) -> None:
+    """The API encodes queries from several threads: one OpenVINO request per thread, same vectors as serial
+    (a shared request raised "Infer Request is busy")."""
+    if not openvino_bf16.available():
+        pytest.skip("openvino/onnx not installed")
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("PAPERKG_ENCODER_CACHE", str(tmp_path / "shared"))
+    model = enc.default_model_path()
+    xml = openvino_bf16.ensure_model(model, enc.model_fingerprint(model), tmp_path / "home")
+    encoder = openvino_bf16.load(xml, model, 256)
+    texts = quality_gate.calibration_slice()
+    serial = np.stack([encoder.encode([t])[0] for t in texts])
+    for _ in range(3):
+        with ThreadPoolExecutor(8) as pool:
+            threaded = np.stack(list(pool.map(lambda t: encoder.encode([t])[0], texts)))
+        assert np.allclose(threaded, serial, atol=1e-5)
