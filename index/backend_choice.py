@@ -2,8 +2,8 @@
 
 Measured ratios behind the order (embedding, vs naive `SentenceTransformer.encode`, same run per host;
 docs/benchmarks.md section 0): AMD EPYC, AVX2 without VNNI: onnx-int8 1.68-1.86x, openvino-int8 1.17x. Intel Xeon
-with AVX-512 VNNI and AMX, 2 cores: openvino-bf16 3.77x at cosine 1.0000 to fp32, openvino-int8 3.97x at 0.9974,
-onnx-int8 1.88x; the tagger there: openvino-bf16 1.67x onnx-int8 at mention Jaccard 0.992 to fp32 (int8: 0.945).
+with AVX-512 VNNI and AMX, 2 cores: openvino-bf16 3.3-3.8x at cosine 1.0000 to fp32, openvino-int8 3.9x at 0.9974,
+onnx-int8 1.75-1.88x; the tagger there: openvino-bf16 1.64x onnx-int8 at mention Jaccard 0.992 to fp32 (int8: 0.945).
 On AMX hosts bf16 leads: within 5% of int8's speed at fp32's quality. OpenVINO's int8 GEMMs need VNNI/AMX to
 beat its own fp32 kernels, so openvino-int8 leads only on VNNI hosts without AMX bf16.
 """
@@ -61,7 +61,7 @@ def embedding_choice(host: CpuInfo | None = None, *, onnx: bool | None = None, o
         from paperkg.index import openvino_encoder
 
         openvino = openvino_encoder.available()
-    what = "3.77x naive at cosine 1.0000 on an AMX Xeon" if host.bf16_matmul else "3.97x naive on an AMX Xeon"
+    what = "3.3-3.7x naive at cosine 1.0000 on an AMX Xeon" if host.bf16_matmul else "3.9x naive on an AMX Xeon"
     fallback = f"{host.kind} host without VNNI/AMX: onnx-int8 (1.7-1.9x naive on AVX2; openvino-int8 only 1.17x there)"
     return _choice(host, onnx, openvino, _reason(host, onnx, openvino, what, fallback))
 
@@ -79,7 +79,7 @@ def tagger_choice(host: CpuInfo | None = None, *, onnx: bool | None = None, open
 
         openvino = encoding.openvino_installed()
     gated = "kept only if it passes the entity/relation F1 gate on this host"
-    what = "1.67x onnx-int8 on an AMX Xeon" if host.bf16_matmul else "the embedding's fastest path there"
+    what = "1.64x onnx-int8 on an AMX Xeon" if host.bf16_matmul else "the embedding's fastest path there"
     why = "OpenVINO is not installed" if host.int8_dot else "no VNNI/AMX, where OpenVINO int8 is slower"
     reason = _reason(host, onnx, openvino, what, f"{host.kind} host, {why}: int8 ONNX encoder")
     return _choice(host, onnx, openvino, f"{reason}, {gated}" if onnx or openvino else reason)
