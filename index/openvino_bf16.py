@@ -52,6 +52,7 @@ def ensure_model(model_path: str, base_fingerprint: str, cache_dir: Path) -> Pat
         fast_encoder.export_fp32(model_path, onnx_path)
         encoding.openvino_convert(onnx_path, work)
         cosine = fast_encoder.validate(load(work, model_path, 256), model_path, 256)
-        return {"variant": VARIANT, "recipe": _RECIPE, "base_fingerprint": base_fingerprint, "min_cosine": cosine}
+        meta = {"variant": VARIANT, "recipe": _RECIPE, "base_fingerprint": base_fingerprint}
+        return {**meta, **openvino_encoder.cosine_meta(cosine)}
 
     return openvino_encoder.ensure_ir(artifact_path(model_path, base_fingerprint, cache_dir), build)

@@ -71,15 +71,15 @@ def ensure_model(model_path: str, base_fingerprint: str, cache_dir: Path) -> Pat
     def build(work: Path) -> dict[str, object]:
         _export_quantize(model_path, work)
         cosine = fast_encoder.validate(OpenVinoEncoder(work, model_path, 256), model_path, 256)
-        return {"variant": VARIANT, "recipe": _RECIPE, "base_fingerprint": base_fingerprint, "min_cosine": cosine}
+        return {"variant": VARIANT, "recipe": _RECIPE, "base_fingerprint": base_fingerprint, **cosine_meta(cosine)}
 
     return ensure_ir(artifact_path(model_path, base_fingerprint, cache_dir), build)
 
 
 def ensure_ir(target: Path, build: Callable[[Path], dict[str, object]]) -> Path:
     """An OpenVINO IR (.xml + .bin + .json meta) at `target`: present, copied from the user-level cache (checked
-    by sha256), else written by `build(work_xml)` (which returns the meta, with the build's `min_cosine` to
-    fp32) in a temporary folder and moved in atomically, the .xml last."""
+    by sha256), else written by `build(work_xml)` (which returns the meta, `cosine_meta` among it) in a temporary
+    folder and moved in atomically, the .xml last."""
     if all(target.with_suffix(s).is_file() for s in _SUFFIXES):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -90,9 +90,7 @@ def ensure_ir(target: Path, build: Callable[[Path], dict[str, object]]) -> Path:
             for suffix in _SUFFIXES:
                 shutil.copyfile(shared.with_suffix(suffix), work.with_suffix(suffix))
         else:
-            meta = build(work)
-            meta["min_cosine_to_fp32"] = round(float(meta.pop("min_cosine")), 5)  # type: ignore[arg-type]
-            meta["sha256"] = fast_encoder.file_sha256(work.with_suffix(".bin"))
+            meta = {**build(work), "sha256": fast_encoder.file_sha256(work.with_suffix(".bin"))}
             work.with_suffix(".json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
         for suffix in _SUFFIXES:
             os.replace(work.with_suffix(suffix), target.with_suffix(suffix))
@@ -102,6 +100,11 @@ def ensure_ir(target: Path, build: Callable[[Path], dict[str, object]]) -> Path:
         except OSError:
             pass  # a read-only home directory only costs later homes a rebuild
     return target
+
+
+def cosine_meta(cosine: float) -> dict[str, float]:
+    """The build check's result as `is_valid` reads it from the meta."""
+    return {"min_cosine_to_fp32": round(cosine, 5)}
 
 
 def _matches(xml: Path) -> bool:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -319,13 +321,9 @@ def _int8_runner(backend: str, model: SpanRelModel, tokenizer, config: dict) -> 
 
         if not module.available():
             raise RuntimeError("openvino, nncf and onnx are not installed (pip install 'paperkg[fast]')")
-        if backend == "openvino-bf16":
-            path = module.ensure_bf16_model(model, tokenizer, config)
-            if not module.is_valid(path):
-                raise RuntimeError(f"{path} strays from the fp32 encoder beyond the accepted cosine")
-            return path, module.OpenVinoEncoder(path, precision="bf16")
-        path = module.ensure_model(model, tokenizer, config)
-        runner: type = module.OpenVinoEncoder
+        build = module.ensure_bf16_model if backend == "openvino-bf16" else module.ensure_model
+        path = build(model, tokenizer, config)
+        runner: Callable[[Path], EncoderFn] = partial(module.OpenVinoEncoder, precision=module.PRECISIONS.get(backend))
     else:
         from paperkg.graph.tagger import fast_encoder as module  # type: ignore[no-redef]
 

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +40,7 @@ _RECIPE = f"v2:opset17:nncf-static-int8:transformer:ffn-out-fp32:scierc-train:{C
 BF16_VARIANT = "openvino-bf16"
 _BF16_RECIPE = "v1:opset17:ir-fp16-weights:bf16-inference"
 _RECIPES = {VARIANT: _RECIPE, BF16_VARIANT: _BF16_RECIPE}
+PRECISIONS = {BF16_VARIANT: "bf16"}  # inference precision hint per variant (int8: the plugin's default)
 MIN_COSINE = fast_encoder.MIN_COSINE
 _SUFFIXES = (".json", ".bin", ".xml")  # moved in this order: the .xml last
 
@@ -82,47 +84,49 @@ def calibration_feeds(model: SpanRelModel, tokenizer, path: Path | None = None) 
 
 def ensure_model(model: SpanRelModel, tokenizer, config: dict, directory: Path | None = None) -> Path:
     """The int8 IR for this artifact, built (atomically) from the loaded fp32 encoder when missing."""
-    target = artifact_path(config, directory)
-    if all(target.with_suffix(s).is_file() for s in _SUFFIXES):
-        model_cache.touch(target)
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    log.warning("tagger: building the OpenVINO int8 encoder in %s (once per weights, ~1 min)", target.parent)
-    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
-        work = Path(tmp) / "model.xml"
-        fast_encoder.export_fp32(model.encoder, work.with_name("fp32.onnx"))
+
+    def write_ir(onnx_path: Path, work: Path) -> None:
         feeds = calibration_feeds(model, tokenizer)
-        encoding.openvino_quantize(work.with_name("fp32.onnx"), work, feeds, keep_fp32=KEEP_FP32)
-        cosine = fast_encoder.token_cosine(OpenVinoEncoder(work, threads=1), model.encoder, tokenizer)
-        meta = {
-            "variant": VARIANT,
-            "recipe": _RECIPE,
-            "tagger_version": config.get("version"),
-            "min_token_cosine_to_fp32": round(cosine, 5),
-        }
-        work.with_suffix(".json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        for suffix in _SUFFIXES:
-            os.replace(work.with_suffix(suffix), target.with_suffix(suffix))
-    model_cache.prune(target, "tagger-encoder-*")  # earlier weights' builds, once unused
-    return target
+        encoding.openvino_quantize(onnx_path, work, feeds, keep_fp32=KEEP_FP32)
+
+    return _ensure(
+        model, tokenizer, config, directory, VARIANT, write_ir, "building the OpenVINO int8 encoder (~1 min)"
+    )
 
 
 def ensure_bf16_model(model: SpanRelModel, tokenizer, config: dict, directory: Path | None = None) -> Path:
     """The fp32 IR run in bf16 (openvino-bf16) for this artifact, exported (atomically) when missing."""
-    target = artifact_path(config, directory, BF16_VARIANT)
+    return _ensure(
+        model, tokenizer, config, directory, BF16_VARIANT, encoding.openvino_convert, "exporting the bf16 encoder"
+    )
+
+
+def _ensure(
+    model: SpanRelModel,
+    tokenizer,
+    config: dict,
+    directory: Path | None,
+    variant: str,
+    write_ir: Callable[[Path, Path], None],
+    doing: str,
+) -> Path:
+    """The IR of `variant` for this artifact: present (touched), else the fp32 encoder exported to ONNX, turned
+    into an IR by `write_ir(onnx_path, xml)`, checked against fp32 and moved in (the .xml last)."""
+    target = artifact_path(config, directory, variant)
     if all(target.with_suffix(s).is_file() for s in _SUFFIXES):
         model_cache.touch(target)
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    log.warning("tagger: exporting the encoder for OpenVINO bf16 to %s (once per weights)", target.parent)
+    log.warning("tagger: %s in %s (once per weights)", doing, target.parent)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
         work = Path(tmp) / "model.xml"
         fast_encoder.export_fp32(model.encoder, work.with_name("fp32.onnx"))
-        encoding.openvino_convert(work.with_name("fp32.onnx"), work)
-        cosine = fast_encoder.token_cosine(OpenVinoEncoder(work, threads=1, precision="bf16"), model.encoder, tokenizer)
+        write_ir(work.with_name("fp32.onnx"), work)
+        precision = PRECISIONS.get(variant)
+        cosine = fast_encoder.token_cosine(OpenVinoEncoder(work, 1, precision), model.encoder, tokenizer)
         meta = {
-            "variant": BF16_VARIANT,
-            "recipe": _BF16_RECIPE,
+            "variant": variant,
+            "recipe": _RECIPES[variant],
             "tagger_version": config.get("version"),
             "min_token_cosine_to_fp32": round(cosine, 5),
         }
