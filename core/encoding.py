@@ -182,7 +182,7 @@ def openvino_convert(onnx_path: Path, xml: Path) -> None:
 
 
 def openvino_compile(xml: Path, threads: int, precision: str | None = None) -> tuple[Any, Any, set[str]]:
-    """The IR compiled for CPU (latency-tuned), its per-thread infer requests (`ThreadRequests`) and its input
+    """The IR compiled for CPU (latency-tuned), its infer request behind a lock (`SerialRequest`) and its input
     names; `precision` sets the inference precision hint where the CPU has it (OPTIMIZATION_CAPABILITIES)."""
     import openvino as ov
 
@@ -192,19 +192,23 @@ def openvino_compile(xml: Path, threads: int, precision: str | None = None) -> t
         config["INFERENCE_PRECISION_HINT"] = precision  # e.g. "bf16" on AMX hosts
     # a precision the CPU lacks (bf16 on AVX2) is not asked for: the plugin's default, fp32, runs instead
     compiled = core.compile_model(str(xml), "CPU", config)
-    return compiled, ThreadRequests(compiled), {i.get_any_name() for i in compiled.inputs}
+    return compiled, SerialRequest(compiled), {i.get_any_name() for i in compiled.inputs}
 
 
-class ThreadRequests:
-    """`infer` on one OpenVINO infer request per calling thread: a request serves one call at a time (a second
-    thread gets "Infer Request is busy"), and the API encodes queries from several threads at once."""
+class SerialRequest:
+    """`infer` on one OpenVINO infer request, one calling thread at a time (the API encodes queries from several
+    threads at once). A request serves one call at a time (a second thread gets "Infer Request is busy"), and a
+    request per thread, created on first use, deadlocked on an AMD Zen 5 host (OpenVINO 2026.4: two threads in
+    `create_infer_request`, two in `infer` on the same compiled model, none moving; 2 runs in 7 of 40 fresh
+    encoders each, then 0 in 16: rare; scripts/check_openvino_threads.py). The LATENCY hint compiles one
+    stream, which runs one inference at a time anyway, so the lock costs no throughput. `infer` returns copies
+    (OpenVINO's default), safe to use after the lock is released."""
 
     def __init__(self, compiled: Any) -> None:
         self.compiled = compiled
-        self._local = threading.local()
+        self._request = compiled.create_infer_request()
+        self._lock = threading.Lock()
 
     def infer(self, feeds: dict[str, np.ndarray]) -> Any:
-        request = getattr(self._local, "request", None)
-        if request is None:
-            request = self._local.request = self.compiled.create_infer_request()
-        return request.infer(feeds)
+        with self._lock:
+            return self._request.infer(feeds)
