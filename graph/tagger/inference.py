@@ -21,9 +21,10 @@ log = logging.getLogger(__name__)
 
 # encoder backends: "torch" is the exact fp32 network; "onnx-int8" the same fine-tuned encoder exported to
 # ONNX with int8 weights (fast_encoder.py); "openvino-int8" an NNCF static-int8 OpenVINO model and
-# "openvino-bf16" the fp32 encoder run by OpenVINO in bf16 on AMX (openvino_encoder.py), all built locally.
-# "auto" tries the candidates of backend_choice.tagger_choice in order (openvino-bf16 on AMX hosts,
-# openvino-int8 on VNNI/AMX hosts), keeping the first that builds and passes the host gate, else torch.
+# "openvino-bf16" the fp32 encoder run by OpenVINO in bf16 (openvino_encoder.py), all built locally.
+# "auto" tries the candidates of backend_choice.tagger_choice in order (openvino-bf16 on hosts with bf16 dot
+# products: AMX or AVX-512 BF16; openvino-int8 on VNNI/AMX hosts), keeping the first that builds and passes the
+# host gate, else torch.
 # Chosen per call or by $PAPERKG_TAGGER_BACKEND.
 BACKENDS = ("auto", "torch", "onnx-int8", "openvino-int8", "openvino-bf16")
 BACKEND_ENV = "PAPERKG_TAGGER_BACKEND"

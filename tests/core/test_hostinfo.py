@@ -26,8 +26,11 @@ def test_parse_first_processor():
 def test_kind_signature_and_description():
     xeon = CpuInfo(*parse_cpuinfo(XEON), cores=2)
     epyc = CpuInfo(*parse_cpuinfo(EPYC), cores=2)
-    assert (xeon.kind, xeon.int8_dot, xeon.bf16_matmul) == ("amx", True, True)
-    assert (epyc.kind, epyc.int8_dot, epyc.bf16_matmul) == ("avx2", False, False)
+    zen5 = CpuInfo("AMD EPYC", frozenset({"avx2", "avx512f", "avx512_vnni", "avx512_bf16"}), 2)
+    assert (xeon.kind, xeon.int8_dot, xeon.bf16_matmul, xeon.bf16_dot) == ("amx", True, True, True)
+    assert (epyc.kind, epyc.int8_dot, epyc.bf16_matmul, epyc.bf16_dot) == ("avx2", False, False, False)
+    assert (zen5.kind, zen5.int8_dot, zen5.bf16_matmul, zen5.bf16_dot) == ("avx512-vnni", True, False, True)
+    assert "avx512_bf16=yes" in zen5.describe() and "avx512_bf16=no" in epyc.describe()
     assert xeon.signature != epyc.signature
     # flags that do not change int8 kernels do not split the cache
     assert CpuInfo(epyc.model, epyc.flags | {"sha_ni"}, 2).signature == epyc.signature
