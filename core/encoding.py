@@ -8,7 +8,7 @@ other. torch, onnxruntime and transformers are imported where they are needed: i
 from __future__ import annotations
 
 import importlib.util
-import threading
+import queue
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -182,7 +182,7 @@ def openvino_convert(onnx_path: Path, xml: Path) -> None:
 
 
 def openvino_compile(xml: Path, threads: int, precision: str | None = None) -> tuple[Any, Any, set[str]]:
-    """The IR compiled for CPU (latency-tuned), its infer request behind a lock (`SerialRequest`) and its input
+    """The IR compiled for CPU (latency-tuned), a pool of its infer requests (`RequestPool`) and its input
     names; `precision` sets the inference precision hint where the CPU has it (OPTIMIZATION_CAPABILITIES)."""
     import openvino as ov
 
@@ -192,23 +192,31 @@ def openvino_compile(xml: Path, threads: int, precision: str | None = None) -> t
         config["INFERENCE_PRECISION_HINT"] = precision  # e.g. "bf16" on AMX hosts
     # a precision the CPU lacks (bf16 on AVX2) is not asked for: the plugin's default, fp32, runs instead
     compiled = core.compile_model(str(xml), "CPU", config)
-    return compiled, SerialRequest(compiled), {i.get_any_name() for i in compiled.inputs}
+    return compiled, RequestPool(compiled), {i.get_any_name() for i in compiled.inputs}
 
 
-class SerialRequest:
-    """`infer` on one OpenVINO infer request, one calling thread at a time (the API encodes queries from several
-    threads at once). A request serves one call at a time (a second thread gets "Infer Request is busy"), and a
-    request per thread, created on first use, deadlocked on an AMD Zen 5 host (OpenVINO 2026.4: two threads in
-    `create_infer_request`, two in `infer` on the same compiled model, none moving; 2 runs in 7 of 40 fresh
-    encoders each, then 0 in 16: rare; scripts/check_openvino_threads.py). The LATENCY hint compiles one
-    stream, which runs one inference at a time anyway, so the lock costs no throughput. `infer` returns copies
-    (OpenVINO's default), safe to use after the lock is released."""
+class RequestPool:
+    """`infer` on a fixed set of OpenVINO infer requests, all made with the model, one calling thread per request
+    at a time (the API encodes queries from several threads at once). A request serves one call at a time (a
+    second thread gets "Infer Request is busy"), and requests made per thread on first use deadlocked on an AMD
+    Zen 5 host (OpenVINO 2026.4: two threads in `create_infer_request`, two in `infer` on the same compiled model,
+    none moving; 2 runs in 7 of 40 fresh encoders each, then 0 in 16: rare; scripts/check_openvino_threads.py),
+    so every request is made with the compiled model, before any call. Several requests rather than one behind a
+    lock: the model runs one stream, but a request's input and output copies can overlap another's inference
+    (/search with new queries from 16 connections on the Zen 5 host, interleaved runs: this pool 183-222 req/s,
+    one request behind a lock 115-202, per-thread requests 131-271: within the noise of a 2-core machine)."""
 
-    def __init__(self, compiled: Any) -> None:
+    def __init__(self, compiled: Any, size: int = 4) -> None:
         self.compiled = compiled
-        self._request = compiled.create_infer_request()
-        self._lock = threading.Lock()
+        # last in, first out: a lone caller (the ingest) always gets the same warm request, whose buffers fit the
+        # shapes it saw; the others are touched only under concurrent calls
+        self._free: queue.LifoQueue[Any] = queue.LifoQueue()
+        for _ in range(size):
+            self._free.put(compiled.create_infer_request())
 
     def infer(self, feeds: dict[str, np.ndarray]) -> Any:
-        with self._lock:
-            return self._request.infer(feeds)
+        request = self._free.get()
+        try:
+            return request.infer(feeds)  # copies (OpenVINO's default): safe once the request is back in the pool
+        finally:
+            self._free.put(request)

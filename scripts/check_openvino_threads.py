@@ -6,7 +6,7 @@
 The API encodes queries from several server threads. For each of `--encoders` fresh encoders (the same built
 model), `--threads` long-lived pool threads each encode the same 8 texts twice; the check fails when the calls
 stop moving for `--timeout` seconds (every thread's stack is printed) or when a vector differs from the serial
-one. With one infer request per thread created on first use (before `encoding.SerialRequest`), 2 runs in 7 hung
+one. With one infer request per thread created on first use (before `encoding.RequestPool`), 2 runs in 7 hung
 on an AMD Zen 5 host with openvino-int8 (`create_infer_request` against `infer` on one compiled model).
 """
 
