@@ -207,12 +207,12 @@ class RequestPool:
     one request behind a lock 115-202, per-thread requests 131-271: within the noise of a 2-core machine)."""
 
     def __init__(self, compiled: Any, size: int = 4) -> None:
-        self.compiled = compiled
         # last in, first out: a lone caller (the ingest) always gets the same warm request, whose buffers fit the
         # shapes it saw; the others are touched only under concurrent calls
         self._free: queue.LifoQueue[Any] = queue.LifoQueue()
         for _ in range(size):
             self._free.put(compiled.create_infer_request())
+        self.compiled = compiled  # set after the requests: on teardown they are released before the model
 
     def infer(self, feeds: dict[str, np.ndarray]) -> Any:
         request = self._free.get()

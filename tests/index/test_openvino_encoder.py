@@ -175,9 +175,9 @@ def test_bf16_hint_only_where_the_cpu_has_it(monkeypatch, tmp_path) -> None:
 
 
 def test_openvino_encoder_serves_several_threads_at_once(tmp_path, monkeypatch) -> None:
-    """The API encodes queries from several threads: each call takes a request of a fixed pool (`encoding.RequestPool`),
-    same vectors as serial (a shared request without the lock raised "Infer Request is busy"; a request per thread
-    created on first use could hang: scripts/check_openvino_threads.py)."""
+    """The API encodes queries from several threads: each call takes a request of a fixed pool
+    (`encoding.RequestPool`), same vectors as serial (one shared request raised "Infer Request is busy"; a request
+    per thread created on first use could hang: scripts/check_openvino_threads.py)."""
     if not openvino_bf16.available():
         pytest.skip("openvino/onnx not installed")
     from concurrent.futures import ThreadPoolExecutor
