@@ -26,21 +26,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import train_related as tr  # noqa: E402  (the training script's own collection and out-of-fold code)
+from paperkg.graph.signals import _prf_cosine, _standardised  # noqa: E402  (the product's features, as shipped)
 
 BASE = ("cos_z", "bm25_z", "bm25_idf_z", "cos_prf_z")
 ENTITY_TYPES = {"Task", "Method", "Metric", "Material", "OtherScientificTerm"}  # every type but Generic
-
-
-def z(x: np.ndarray) -> np.ndarray:
-    s = x.std()
-    return (x - x.mean()) / s if s > 0 else x * 0.0
-
-
-def rank(x: np.ndarray) -> np.ndarray:
-    order = np.argsort(-x, kind="stable")
-    out = np.empty(len(x))
-    out[order] = np.arange(1, len(x) + 1)
-    return out
 
 
 def per_seed_ndcg(qrels, rows, scores) -> tuple[np.ndarray, list[str]]:
@@ -100,11 +89,9 @@ class Screen:
 
 def interactions(screen: Screen, texts: dict[str, str]) -> None:
     words = {k: len(t.split()) for k, t in texts.items()}
-    seed_len = np.log1p([words[r[0]] for r in screen.rows])
-    seed_len = (seed_len - seed_len.mean()) / seed_len.std()
+    seed_len = _standardised(np.log1p([words[r[0]] for r in screen.rows]))
     for i, (_seed, _g, docs, f, _y) in enumerate(screen.rows):
-        clen = np.log1p([words[d] for d in docs])
-        f["clen"] = (clen - clen.mean()) / (clen.std() or 1.0)
+        f["clen"] = _standardised(np.log1p([words[d] for d in docs]))
         for b in BASE:
             f[b + "_xs"], f[b + "_xc"] = f[b] * seed_len[i], f[b] * f["clen"]
             f[b + "_xm"] = f[b] * f["cos"].max()
@@ -143,7 +130,7 @@ def entity_mlt(screen: Screen, home: Path, texts: dict[str, str]) -> None:
             scores = sig.mlt_scores(lex, [query], idf_boost=idf) if query.strip() else None
             cand = [positions[catalog.paper_pk(d)] for d in docs]
             v = np.zeros(len(cand)) if scores is None else scores[cand] / max(float(scores.max()), 1e-9)
-            f[name], f[name + "_z"] = v, z(v)
+            f[name], f[name + "_z"] = v, _standardised(v)
         screen.report(name, BASE + (name + "_z",), alone=name)
 
     def names(ms, kinds):
@@ -201,14 +188,14 @@ def embeddings(screen: Screen, folder: Path, cache: Path) -> None:
         cand = [pos[d] for d in docs]
         for name, vecs in (("e512", v512), ("emean", vmean)):
             cos = vecs[cand] @ vecs[pos[seed]]
-            prf = np.argsort(-(1 / (60 + rank(cos)) + 1 / (60 + rank(f["bm25"]))), kind="stable")[:5]
-            f[name], f[name + "_z"], f[name + "_prf_z"] = cos, z(cos), z(vecs[cand] @ vecs[cand][prf].mean(0))
+            prf = _prf_cosine(vecs[cand], cos, f["bm25"])  # the product's cos_prf, with these vectors
+            f[name], f[name + "_z"], f[name + "_prf_z"] = cos, _standardised(cos), _standardised(prf)
         s = chunks[start[pos[seed]] : end[pos[seed]]]
         sim = np.zeros(len(cand))
         for j, c in enumerate(cand):
             m = s @ chunks[start[c] : end[c]].T
             sim[j] = 0.5 * (m.max(1).mean() + m.max(0).mean())
-        f["maxsim"], f["maxsim_z"] = sim, z(sim)
+        f["maxsim"], f["maxsim_z"] = sim, _standardised(sim)
     screen.report("512 tokens, replacing cos", ("e512_z",) + BASE[1:], alone="e512")
     screen.report("512 tokens, replacing cos and prf", ("e512_z", "bm25_z", "bm25_idf_z", "e512_prf_z"))
     screen.report("512 tokens, beside", BASE + ("e512_z", "e512_prf_z"))
