@@ -35,10 +35,7 @@ ENTITY_TYPES = {"Task", "Method", "Metric", "Material", "OtherScientificTerm"}  
 def per_seed_ndcg(qrels, rows, scores) -> tuple[np.ndarray, list[str]]:
     from ranx import Qrels, Run, evaluate
 
-    run = {}
-    for (seed, _g, docs, _f, _y), sc in zip(rows, scores, strict=True):
-        order = np.lexsort((np.arange(len(sc)), -sc))[:100]
-        run[seed] = {docs[i]: float(100 - r) for r, i in enumerate(order)}
+    run = tr.run_of(rows, scores)
     q = Qrels({k: v for k, v in qrels.items() if k in run})
     return np.asarray(evaluate(q, Run(run), "ndcg@10", return_mean=False)), list(q.keys())
 

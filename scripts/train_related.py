@@ -95,14 +95,19 @@ def stack(rows, names):
     return x, y, g
 
 
-def metrics_of(qrels, rows, scores_per_row):
-    from paperkg.graph.evaluate import score_run
-
+def run_of(rows, scores_per_row) -> dict[str, dict[str, float]]:
+    """Each seed's top 100 candidates by score (ties in candidate order) as a ranx run."""
     run = {}
     for (seed, _g, docs, _f, _y), sc in zip(rows, scores_per_row, strict=True):
         order = np.lexsort((np.arange(len(sc)), -sc))[:100]
         run[seed] = {docs[i]: float(100 - r) for r, i in enumerate(order)} or {"__none__": 0.0}
-    return score_run(qrels, run)
+    return run
+
+
+def metrics_of(qrels, rows, scores_per_row):
+    from paperkg.graph.evaluate import score_run
+
+    return score_run(qrels, run_of(rows, scores_per_row))
 
 
 def oof(rows, names, c, folds):
