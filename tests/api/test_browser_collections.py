@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from test_browser import QUERY, browser, expect, page, screenshot, wait_ready  # noqa: F401 (fixtures)
+from test_browser import QUERY, browser, expect, page, screenshot, wait_ready, wait_route  # noqa: F401 (fixtures)
 
 
 def feed_ids(pg) -> list[str]:
@@ -36,14 +36,14 @@ def test_collection_from_search_feed_and_dismiss(page, web_api_key: str, tmp_pat
     assert page.locator("#api-key").count() == 0
 
     cards.nth(1).locator("a.coll-link").click()
-    wait_ready(page, "/collection/")
+    wait_route(page)
     assert page.locator("#collection-name").inner_text() == name
     members = page.locator("#collection-papers article.result").evaluate_all("els => els.map(e => e.dataset.id)")
     assert members == [first_id, second_id]
 
     # its feed: new papers ranked by the collection, never its own papers, each explained
     page.click("#open-feed")
-    wait_ready(page, "/collection/")
+    wait_route(page)
     page.wait_for_selector("#feed-list article.result")
     before = feed_ids(page)
     assert len(before) >= 3 and not {first_id, second_id} & set(before)
@@ -60,5 +60,5 @@ def test_collection_from_search_feed_and_dismiss(page, web_api_key: str, tmp_pat
 
     # the collection page lists it as dismissed
     page.locator("#view h1 a").click()
-    wait_ready(page, "/collection/")
+    wait_route(page)
     assert page.locator("#collection-dismissed li").evaluate_all("els => els.map(e => e.dataset.id)") == [before[0]]
