@@ -73,14 +73,21 @@ class PapersMixin:
     conn: sqlite3.Connection
 
     def upsert_papers(self, papers: Iterable[Paper]) -> UpsertCounts:
-        """Insert new papers, update changed ones, skip unchanged or older versions. Call inside a transaction."""
+        """Insert new papers, update changed ones, skip unchanged or older versions and ids merged into another
+        paper. Call inside a transaction."""
         counts = UpsertCounts()
         stamp = now()
+        merged = self._has_aliases()
         for p in papers:
             digest = p.content_hash()
             row = self.conn.execute(
                 "SELECT pk, content_hash, latest_version FROM papers WHERE id = ?", (p.id,)
             ).fetchone()
+            if row is None and merged and self.resolve_alias(p.id) is not None:  # type: ignore[attr-defined]
+                # merged into another paper (`paperkg duplicates --merge`), which stands for it from then on:
+                # a later dump or a changed PDF carrying the old id must not bring the duplicate back
+                counts.unchanged += 1
+                continue
             if row is None:
                 cur = self.conn.execute(
                     f"INSERT INTO papers ({_COLUMNS}, first_seen, last_changed) VALUES ({', '.join('?' * 16)}, ?, ?)",
@@ -112,6 +119,12 @@ class PapersMixin:
             )
             counts.changed_pks.append(pk)
         return counts
+
+    def _has_aliases(self) -> bool:
+        try:
+            return self.conn.execute("SELECT 1 FROM paper_aliases LIMIT 1").fetchone() is not None
+        except sqlite3.OperationalError:  # a read-only catalog older than migration 0008
+            return False
 
     def delete_paper(self, paper_id: str) -> bool:
         cur = self.conn.execute("DELETE FROM papers WHERE id = ?", (paper_id,))

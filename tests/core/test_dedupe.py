@@ -143,6 +143,16 @@ def test_find_and_merge_a_publisher_copy(home) -> None:
         assert "same title and authors" in evidence["reasons"]
         assert find_duplicates(catalog, home) == []  # nothing left, and the index no longer holds the copy
 
+        # the merged id arriving again (a changed PDF, a later dump) does not bring the duplicate back
+        papers_before = catalog.count_papers()
+        again = _pdf_copy(arxiv)
+        again.abstract += " Corrected version."
+        with catalog.transaction():
+            counts = catalog.upsert_papers([again, Paper(id="pdf:fedcba9876543210", title="A new paper")])
+        assert (counts.new, counts.updated, counts.unchanged) == (1, 0, 1)
+        assert catalog.count_papers() == papers_before + 1
+        assert catalog.get_paper("pdf:0123456789abcdef").id == arxiv.id
+
     from paperkg.index.vectors import VectorStore
 
     assert VectorStore.load(home).vector(pdf_pk) is None
