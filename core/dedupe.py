@@ -65,9 +65,13 @@ def _surnames(authors: list[str]) -> set[str]:
 
 
 def _doi(p: Paper) -> str | None:
-    if not p.doi:
+    return _doi_key(p.doi)
+
+
+def _doi_key(doi: str | None) -> str | None:
+    if not doi:
         return None
-    doi = p.doi.strip().lower().removeprefix("https://doi.org/").removeprefix("doi:")
+    doi = doi.strip().lower().removeprefix("https://doi.org/").removeprefix("doi:")
     return doi or None
 
 
@@ -141,21 +145,54 @@ def _neighbour_pairs(settings: Settings) -> dict[tuple[int, int], float]:
     return out
 
 
+BLOCK_MAX = 50  # a "title" shared by more papers is a placeholder ("Introduction"), not a work
+
+
+def _blocked_pairs(catalog: Catalog) -> set[tuple[int, int]]:
+    """Pairs sharing a DOI or a compact title. The keys go to a temporary table (SQLite's temp store, so
+    this works on a read-only catalog too) and are grouped there: memory stays flat however large the
+    catalog, where a Python dict of every paper's keys (or every paper) grows with it."""
+    conn = catalog.conn
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS dedupe_keys (key TEXT NOT NULL, pk INTEGER NOT NULL)")
+    conn.execute("DELETE FROM temp.dedupe_keys")
+    try:
+        last = 0
+        while True:
+            rows = conn.execute(
+                "SELECT pk, doi, title FROM papers WHERE pk > ? ORDER BY pk LIMIT 5000", (last,)
+            ).fetchall()
+            if not rows:
+                break
+            keys = []
+            for pk, doi, title in rows:
+                if d := _doi_key(doi):
+                    keys.append(("doi:" + d, pk))
+                if t := compact_key(title):
+                    keys.append(("title:" + t, pk))
+            conn.executemany("INSERT INTO temp.dedupe_keys (key, pk) VALUES (?, ?)", keys)
+            last = int(rows[-1][0])
+        groups = conn.execute(
+            "SELECT group_concat(pk) FROM temp.dedupe_keys GROUP BY key HAVING COUNT(*) BETWEEN 2 AND ?",
+            (BLOCK_MAX,),
+        )
+        pairs: set[tuple[int, int]] = set()
+        for (members,) in groups:
+            pks = sorted({int(x) for x in members.split(",")})
+            pairs.update(combinations(pks, 2))
+        return pairs
+    finally:
+        conn.execute("DROP TABLE IF EXISTS temp.dedupe_keys")
+
+
 def find_duplicates(catalog: Catalog, settings: Settings, *, use_vectors: bool = True) -> list[DuplicatePair]:
-    """Every pair of catalog papers judged to be one work, with its evidence, the kept id first."""
-    papers: dict[int, Paper] = {pk: p for pk, _h, p in catalog.iter_papers()}
-    candidates: set[tuple[int, int]] = set()
-    blocks: dict[str, list[int]] = {}
-    for pk, p in papers.items():
-        if doi := _doi(p):
-            blocks.setdefault("doi:" + doi, []).append(pk)
-        if key := compact_key(p.title):
-            blocks.setdefault("title:" + key, []).append(pk)
-    for members in blocks.values():
-        if len(members) <= 50:  # a "title" shared by 50 papers is a placeholder ("Introduction"), not a work
-            candidates.update((min(a, b), max(a, b)) for a, b in combinations(members, 2))
+    """Every pair of catalog papers judged to be one work, with its evidence, the kept id first.
+
+    Only the candidates' papers are read in full: blocking streams ids, DOIs and titles through SQLite, and
+    the dense neighbours come from the index."""
+    candidates = _blocked_pairs(catalog)
     near = _neighbour_pairs(settings) if use_vectors else {}
     candidates.update(near)
+    papers = catalog.papers_by_pk(sorted({pk for pair in candidates for pk in pair}))
     pairs = []
     for a, b in sorted(candidates):
         if a not in papers or b not in papers:

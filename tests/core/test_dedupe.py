@@ -194,3 +194,29 @@ def test_cli_lists_then_merges(home) -> None:
     assert json.loads(res.output)["merged"] == 1
     res = runner.invoke(app, ["duplicates", "--home", str(home.home)])
     assert res.exit_code == 0 and "no duplicates found" in res.output
+
+
+def test_blocking_on_a_read_only_catalog(tmp_path: Path) -> None:
+    """Blocking runs in SQLite's temp store, so a read-only catalog (a served home) works; a DOI block pairs
+    its papers, and a title shared by more than BLOCK_MAX papers is a placeholder, not a work."""
+    from paperkg.dedupe import BLOCK_MAX
+    from paperkg.settings import load_settings
+
+    settings = load_settings(tmp_path, tagger=False)
+    team = ["Ada Smith", "Bo Li"]
+    with open_catalog(settings.catalog_path) as catalog, catalog.transaction():
+        catalog.upsert_papers(
+            [
+                Paper(id="2101.00001", title="Sparse attention for long documents", authors=team, doi="10.1/ABC"),
+                Paper(id="pdf:1", title="Sparse Attention for Long Documents: a Study", doi="https://doi.org/10.1/abc"),
+                *(Paper(id=f"x:{i}", title="Introduction", authors=team) for i in range(BLOCK_MAX + 1)),
+            ]
+        )
+    settings.catalog_path.chmod(0o444)
+    try:
+        with open_catalog(settings.catalog_path, readonly=True) as catalog:
+            pairs = find_duplicates(catalog, settings, use_vectors=False)
+            assert [(p.keep, p.drop, p.evidence.doi) for p in pairs] == [("2101.00001", "pdf:1", "10.1/abc")]
+            assert find_duplicates(catalog, settings, use_vectors=False) == pairs  # the temp table is dropped
+    finally:
+        settings.catalog_path.chmod(0o644)
