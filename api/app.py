@@ -120,7 +120,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             reason = getattr(exc, "reason", str(exc))
             detail = [{"loc": [field] if field else [], "msg": reason, "type": "value_error"}]
             return JSONResponse({"error": type(exc).__name__, "detail": detail}, status_code=422)
-        return JSONResponse({"error": type(exc).__name__, "detail": str(exc)}, status_code=exc.http_status)
+        retry = getattr(exc, "retry_after", None)
+        return JSONResponse(
+            {"error": type(exc).__name__, "detail": str(exc)},
+            status_code=exc.http_status,
+            headers={"Retry-After": str(retry)} if retry else None,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -11,7 +12,7 @@ from paperkg.api.schemas import ErrorBody, model_of
 from paperkg.catalog import Catalog
 from paperkg.catalog.topics import PredictedCategory
 from paperkg.dedupe import Evidence
-from paperkg.errors import PaperNotFound
+from paperkg.errors import PaperNotFound, ServerBusy
 from paperkg.graph import trends
 from paperkg.records import normalize_id
 from paperkg.settings import Settings
@@ -122,12 +123,42 @@ def get_associations(
     ).to_dict()
 
 
-@router.get("/duplicates", response_model=DuplicatesOut, responses=ERRORS)
-def get_duplicates(settings: SettingsDep, catalog: CatalogDep, vectors: bool = True) -> dict:
-    """Candidate duplicate pairs with their evidence (merging is `paperkg duplicates --merge`)."""
-    from paperkg.dedupe import find_duplicates
+class _DuplicatesMemo:
+    """The last answer of /duplicates, keyed by the catalog's digest and the dense index's published version:
+    the scan reads every paper (and searches every vector's neighbours), so it runs once per state of the
+    home, and one request at a time per server process; another request meanwhile gets 503 + Retry-After
+    instead of a second scan tying up the worker's threads."""
 
-    return {"pairs": [p.to_dict() for p in find_duplicates(catalog, settings, use_vectors=vectors)]}
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.key: tuple | None = None
+        self.pairs: list[dict] = []
+
+
+_duplicates = _DuplicatesMemo()
+
+
+@router.get("/duplicates", response_model=DuplicatesOut, responses={**ERRORS, 503: {"model": ErrorBody}})
+def get_duplicates(settings: SettingsDep, catalog: CatalogDep, vectors: bool = True) -> dict:
+    """Candidate duplicate pairs with their evidence (merging is `paperkg duplicates --merge`). Computed once per
+    state of the catalog and the dense index; while it is being computed, other requests get 503."""
+    from paperkg.dedupe import find_duplicates
+    from paperkg.index.artifacts import current, dense_root
+
+    dense = current(dense_root(settings)) if vectors else None
+    key = (str(settings.home), vectors, catalog.catalog_digest(), str(dense) if dense else None)
+    memo = _duplicates
+    if memo.key == key:
+        return {"pairs": memo.pairs}
+    if not memo.lock.acquire(blocking=False):
+        raise ServerBusy("duplicate detection is already running on this server; retry shortly")
+    try:
+        if memo.key != key:
+            memo.pairs = [p.to_dict() for p in find_duplicates(catalog, settings, use_vectors=vectors)]
+            memo.key = key
+        return {"pairs": memo.pairs}
+    finally:
+        memo.lock.release()
 
 
 @router.get("/papers/{paper_id:path}/topics", response_model=TopicsOut, responses=ERRORS)

@@ -65,6 +65,13 @@ class ConfigError(PaperkgError, ValueError):
     http_status = 500
 
 
+class ServerBusy(PaperkgError):
+    """The server is already doing this expensive work for another request: retry later (503, Retry-After)."""
+
+    http_status = 503
+    retry_after = 30
+
+
 class CollectionNotFound(PaperkgError):
     http_status = 404
 

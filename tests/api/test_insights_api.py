@@ -49,3 +49,34 @@ def test_topics_endpoint_without_predictions(client) -> None:
     assert r.status_code == 200
     assert r.json()["categories"] == ["hep-ph"] and r.json()["predicted"] == []
     assert client.get("/papers/9999.99999/topics").status_code == 404
+
+
+def test_duplicates_scan_once_per_state_and_one_at_a_time(client, monkeypatch) -> None:
+    """/duplicates reads every paper: the answer is kept per (catalog digest, dense version), and while a scan
+    runs another request gets 503 with Retry-After rather than a second scan."""
+    import paperkg.dedupe as dedupe
+    from paperkg.api import routes_insights
+    from paperkg.catalog import Catalog
+
+    scans: list[bool] = []
+    real = dedupe.find_duplicates
+    monkeypatch.setattr(dedupe, "find_duplicates", lambda *a, **kw: scans.append(kw["use_vectors"]) or real(*a, **kw))
+    monkeypatch.setattr(routes_insights, "_duplicates", routes_insights._DuplicatesMemo())
+    first, second = client.get("/duplicates"), client.get("/duplicates")
+    assert first.status_code == second.status_code == 200 and first.json() == second.json()
+    assert scans == [True]
+    assert client.get("/duplicates", params={"vectors": "false"}).status_code == 200 and scans == [True, False]
+    assert client.get("/duplicates", params={"vectors": "false"}).status_code == 200 and scans == [True, False]
+
+    monkeypatch.setattr(Catalog, "catalog_digest", lambda self: "a changed catalog")
+    assert client.get("/duplicates").status_code == 200 and scans == [True, False, True]
+
+    monkeypatch.setattr(Catalog, "catalog_digest", lambda self: "changed again, while a scan runs")
+    routes_insights._duplicates.lock.acquire()
+    try:
+        busy = client.get("/duplicates")
+    finally:
+        routes_insights._duplicates.lock.release()
+    assert busy.status_code == 503 and busy.json()["error"] == "ServerBusy"
+    assert busy.headers["Retry-After"] == "30" and len(scans) == 3
+    assert client.get("/duplicates").status_code == 200 and len(scans) == 4
