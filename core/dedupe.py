@@ -17,6 +17,7 @@ from paperkg.catalog.citation_match import compact_key
 from paperkg.records import Paper, normalize_arxiv_id
 from paperkg.settings import Settings
 from rapidfuzz import fuzz
+from tqdm import tqdm
 
 TITLE_SAME = 0.92  # rapidfuzz ratio of compact titles: typesetting and punctuation differences only
 TITLE_CLOSE = 0.70  # a retitled version still shares most of its title
@@ -124,7 +125,7 @@ def _preference(p: Paper, pk: int) -> tuple:
     )
 
 
-def _neighbour_pairs(settings: Settings) -> dict[tuple[int, int], float]:
+def _neighbour_pairs(settings: Settings, progress: bool = False) -> dict[tuple[int, int], float]:
     from paperkg.errors import IndexNotReady
     from paperkg.index.vectors import VectorStore
 
@@ -135,6 +136,7 @@ def _neighbour_pairs(settings: Settings) -> dict[tuple[int, int], float]:
     dense = store._dense
     ids = [int(i) for i in dense.all_ids().tolist()]
     out: dict[tuple[int, int], float] = {}
+    bar = tqdm(total=len(ids), desc="duplicates: neighbours", unit=" papers", disable=not progress, leave=False)
     for start in range(0, len(ids), 2048):
         chunk = ids[start : start + 2048]
         vecs = dense.reconstruct(chunk)
@@ -142,19 +144,22 @@ def _neighbour_pairs(settings: Settings) -> dict[tuple[int, int], float]:
             for other, score in hits:
                 if other != pk and score >= COSINE_SAME:
                     out[(min(pk, other), max(pk, other))] = score
+        bar.update(len(chunk))
+    bar.close()
     return out
 
 
 BLOCK_MAX = 50  # a "title" shared by more papers is a placeholder ("Introduction"), not a work
 
 
-def _blocked_pairs(catalog: Catalog) -> set[tuple[int, int]]:
+def _blocked_pairs(catalog: Catalog, progress: bool = False) -> set[tuple[int, int]]:
     """Pairs sharing a DOI or a compact title. The keys go to a temporary table (SQLite's temp store, so
     this works on a read-only catalog too) and are grouped there: memory stays flat however large the
     catalog, where a Python dict of every paper's keys (or every paper) grows with it."""
     conn = catalog.conn
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS dedupe_keys (key TEXT NOT NULL, pk INTEGER NOT NULL)")
     conn.execute("DELETE FROM temp.dedupe_keys")
+    bar = tqdm(total=catalog.count_papers(), desc="duplicates: keys", unit=" papers", disable=not progress, leave=False)
     try:
         last = 0
         while True:
@@ -171,6 +176,7 @@ def _blocked_pairs(catalog: Catalog) -> set[tuple[int, int]]:
                     keys.append(("title:" + t, pk))
             conn.executemany("INSERT INTO temp.dedupe_keys (key, pk) VALUES (?, ?)", keys)
             last = int(rows[-1][0])
+            bar.update(len(rows))
         groups = conn.execute(
             "SELECT group_concat(pk) FROM temp.dedupe_keys GROUP BY key HAVING COUNT(*) BETWEEN 2 AND ?",
             (BLOCK_MAX,),
@@ -181,16 +187,19 @@ def _blocked_pairs(catalog: Catalog) -> set[tuple[int, int]]:
             pairs.update(combinations(pks, 2))
         return pairs
     finally:
+        bar.close()
         conn.execute("DROP TABLE IF EXISTS temp.dedupe_keys")
 
 
-def find_duplicates(catalog: Catalog, settings: Settings, *, use_vectors: bool = True) -> list[DuplicatePair]:
+def find_duplicates(
+    catalog: Catalog, settings: Settings, *, use_vectors: bool = True, progress: bool = False
+) -> list[DuplicatePair]:
     """Every pair of catalog papers judged to be one work, with its evidence, the kept id first.
 
     Only the candidates' papers are read in full: blocking streams ids, DOIs and titles through SQLite, and
     the dense neighbours come from the index."""
-    candidates = _blocked_pairs(catalog)
-    near = _neighbour_pairs(settings) if use_vectors else {}
+    candidates = _blocked_pairs(catalog, progress)
+    near = _neighbour_pairs(settings, progress) if use_vectors else {}
     candidates.update(near)
     papers = catalog.papers_by_pk(sorted({pk for pair in candidates for pk in pair}))
     pairs = []

@@ -197,7 +197,7 @@ def duplicates_cmd(
 
     settings = load_settings(home)
     with open_catalog(settings.catalog_path) as catalog:
-        pairs = find_duplicates(catalog, settings, use_vectors=not no_vectors)
+        pairs = find_duplicates(catalog, settings, use_vectors=not no_vectors, progress=not as_json)
         if merge and pairs:
             merge_duplicates(catalog, settings, pairs)
     if as_json:
