@@ -152,43 +152,23 @@ def _neighbour_pairs(settings: Settings, progress: bool = False) -> dict[tuple[i
 BLOCK_MAX = 50  # a "title" shared by more papers is a placeholder ("Introduction"), not a work
 
 
+def _keys(doi: str | None, title: str) -> list[str]:
+    keys = []
+    if d := _doi_key(doi):
+        keys.append("doi:" + d)
+    if t := compact_key(title):
+        keys.append("title:" + t)
+    return keys
+
+
 def _blocked_pairs(catalog: Catalog, progress: bool = False) -> set[tuple[int, int]]:
-    """Pairs sharing a DOI or a compact title. The keys go to a temporary table (SQLite's temp store, so
-    this works on a read-only catalog too) and are grouped there: memory stays flat however large the
-    catalog, where a Python dict of every paper's keys (or every paper) grows with it."""
-    conn = catalog.conn
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS dedupe_keys (key TEXT NOT NULL, pk INTEGER NOT NULL)")
-    conn.execute("DELETE FROM temp.dedupe_keys")
+    """Pairs sharing a DOI or a compact title, grouped by the catalog (in SQLite, not in memory)."""
+    pairs: set[tuple[int, int]] = set()
     bar = tqdm(total=catalog.count_papers(), desc="duplicates: keys", unit=" papers", disable=not progress, leave=False)
-    try:
-        last = 0
-        while True:
-            rows = conn.execute(
-                "SELECT pk, doi, title FROM papers WHERE pk > ? ORDER BY pk LIMIT 5000", (last,)
-            ).fetchall()
-            if not rows:
-                break
-            keys = []
-            for pk, doi, title in rows:
-                if d := _doi_key(doi):
-                    keys.append(("doi:" + d, pk))
-                if t := compact_key(title):
-                    keys.append(("title:" + t, pk))
-            conn.executemany("INSERT INTO temp.dedupe_keys (key, pk) VALUES (?, ?)", keys)
-            last = int(rows[-1][0])
-            bar.update(len(rows))
-        groups = conn.execute(
-            "SELECT group_concat(pk) FROM temp.dedupe_keys GROUP BY key HAVING COUNT(*) BETWEEN 2 AND ?",
-            (BLOCK_MAX,),
-        )
-        pairs: set[tuple[int, int]] = set()
-        for (members,) in groups:
-            pks = sorted({int(x) for x in members.split(",")})
+    with bar:
+        for pks in catalog.key_groups(_keys, BLOCK_MAX, on_rows=bar.update):
             pairs.update(combinations(pks, 2))
-        return pairs
-    finally:
-        bar.close()
-        conn.execute("DROP TABLE IF EXISTS temp.dedupe_keys")
+    return pairs
 
 
 def find_duplicates(

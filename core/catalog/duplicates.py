@@ -1,9 +1,11 @@
-"""Catalog side of duplicate papers: merging one paper into another, and resolving merged ids (aliases)."""
+"""Catalog side of duplicate papers: grouping papers by shared keys, merging one paper into another, and
+resolving merged ids (aliases)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from paperkg.catalog.store import now
@@ -32,6 +34,40 @@ _HANDLED = {
 
 class DuplicatesMixin:
     conn: sqlite3.Connection
+
+    def key_groups(
+        self,
+        keys_of: Callable[[str | None, str], Iterable[str]],
+        max_size: int,
+        on_rows: Callable[[int], object] | None = None,
+    ) -> Iterator[list[int]]:
+        """Groups of 2 to `max_size` paper pks sharing a key, where `keys_of(doi, title)` gives each paper's
+        keys. Ids, DOIs and titles stream in pages; the keys go to a temporary table (SQLite's temp store, so
+        a read-only catalog works too) and are grouped there: memory stays flat however large the catalog.
+        `on_rows(n)` is told of each page read (a progress bar)."""
+        conn = self.conn
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS paper_keys (key TEXT NOT NULL, pk INTEGER NOT NULL)")
+        conn.execute("DELETE FROM temp.paper_keys")
+        try:
+            last = 0
+            while rows := conn.execute(
+                "SELECT pk, doi, title FROM papers WHERE pk > ? ORDER BY pk LIMIT 5000", (last,)
+            ).fetchall():
+                conn.executemany(
+                    "INSERT INTO temp.paper_keys (key, pk) VALUES (?, ?)",
+                    [(key, pk) for pk, doi, title in rows for key in keys_of(doi, title)],
+                )
+                last = int(rows[-1][0])
+                if on_rows is not None:
+                    on_rows(len(rows))
+            groups = conn.execute(
+                "SELECT group_concat(pk) FROM temp.paper_keys GROUP BY key HAVING COUNT(*) BETWEEN 2 AND ?",
+                (max_size,),
+            ).fetchall()
+        finally:
+            conn.execute("DROP TABLE IF EXISTS temp.paper_keys")
+        for (members,) in groups:
+            yield sorted({int(x) for x in members.split(",")})
 
     def resolve_alias(self, paper_id: str) -> int | None:
         """The kept paper's pk when `paper_id` was merged into another paper, else None."""
