@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 from paperkg.catalog import Catalog
 from paperkg.catalog.citation_match import compact_key
@@ -19,12 +20,16 @@ from paperkg.settings import Settings
 from rapidfuzz import fuzz
 from tqdm import tqdm
 
+if TYPE_CHECKING:
+    from paperkg.index.dense import DenseIndex
+
 TITLE_SAME = 0.92  # rapidfuzz ratio of compact titles: typesetting and punctuation differences only
 TITLE_CLOSE = 0.70  # a retitled version still shares most of its title
 AUTHORS_SAME = 0.5  # share of the shorter author list found in the other (by folded surname)
 COSINE_SAME = 0.95  # title + abstract vectors of two versions of one paper; different papers stay below
 COSINE_EXACT = 0.98  # with agreeing authors, no title needed: the same text under a new title
 NEIGHBOURS = 5
+NEIGHBOUR_NPROBE = 16  # IVF lists probed for near copies, which share a list (scripts/bench_dedupe.py --vectors)
 
 
 @dataclass(slots=True)
@@ -133,14 +138,20 @@ def _neighbour_pairs(settings: Settings, progress: bool = False) -> dict[tuple[i
         store = VectorStore.load(settings)
     except IndexNotReady:
         return {}
-    dense = store._dense
+    return neighbour_pairs(store._dense, nprobe=NEIGHBOUR_NPROBE, progress=progress)
+
+
+def neighbour_pairs(
+    dense: DenseIndex, *, nprobe: int | None = None, progress: bool = False
+) -> dict[tuple[int, int], float]:
+    """Pairs of indexed papers among each other's NEIGHBOURS nearest with cosine >= COSINE_SAME."""
     ids = [int(i) for i in dense.all_ids().tolist()]
     out: dict[tuple[int, int], float] = {}
     bar = tqdm(total=len(ids), desc="duplicates: neighbours", unit=" papers", disable=not progress, leave=False)
     for start in range(0, len(ids), 2048):
         chunk = ids[start : start + 2048]
         vecs = dense.reconstruct(chunk)
-        for pk, hits in zip(chunk, dense.search(vecs, NEIGHBOURS + 1), strict=True):
+        for pk, hits in zip(chunk, dense.search(vecs, NEIGHBOURS + 1, nprobe=nprobe), strict=True):
             for other, score in hits:
                 if other != pk and score >= COSINE_SAME:
                     out[(min(pk, other), max(pk, other))] = score

@@ -164,17 +164,22 @@ class DenseIndex:
         self.manifest["index_type"] = want
         self.add(ids.tolist(), vectors)
 
-    def search(self, queries: np.ndarray, k: int, allowed: set[int] | None = None) -> list[list[tuple[int, float]]]:
-        """Top-k (paper pk, cosine) per query, optionally restricted to allowed pks."""
+    def search(
+        self, queries: np.ndarray, k: int, allowed: set[int] | None = None, *, nprobe: int | None = None
+    ) -> list[list[tuple[int, float]]]:
+        """Top-k (paper pk, cosine) per query, optionally restricted to allowed pks. `nprobe` overrides the
+        lists probed by an IVF index for this call (near-duplicate search needs far fewer than ranking)."""
         if self.count == 0 or k <= 0:
             return [[] for _ in range(len(queries))]
         params = None
+        if nprobe is not None and isinstance(self.index, faiss.IndexIVF):
+            params = faiss.SearchParametersIVF(nprobe=int(nprobe))
         if allowed is not None:
             if not allowed:
                 return [[] for _ in range(len(queries))]
             selector = faiss.IDSelectorBatch(np.fromiter(allowed, dtype=np.int64, count=len(allowed)))
             if isinstance(self.index, faiss.IndexIVF):
-                params = faiss.SearchParametersIVF(sel=selector, nprobe=self.index.nprobe)
+                params = faiss.SearchParametersIVF(sel=selector, nprobe=int(nprobe or self.index.nprobe))
             else:
                 params = faiss.SearchParameters(sel=selector)
         k = min(k, self.count)

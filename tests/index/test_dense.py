@@ -79,3 +79,31 @@ def test_publish_is_atomic_and_prunes_old_versions(tmp_path: Path) -> None:
     assert artifacts.current(tmp_path) == folders[-1]
     idx.save(tmp_path)
     assert not unfinished.exists()
+
+
+def test_near_copies_found_with_few_lists_probed() -> None:
+    """Duplicate detection probes NEIGHBOUR_NPROBE lists, not the index's own: near copies (cosine >= 0.95)
+    share their list, so the cheap search finds every pair the full one finds; `nprobe` is per call."""
+    from paperkg.dedupe import COSINE_SAME, NEIGHBOUR_NPROBE, neighbour_pairs
+
+    rng = np.random.default_rng(3)
+    v = _clustered(4000, dim=32, seed=2)
+    parents = rng.choice(4000, size=40, replace=False)
+    noise = rng.normal(size=(40, 32))
+    noise -= (noise * v[parents]).sum(axis=1, keepdims=True) * v[parents]
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    cos = rng.uniform(0.96, 0.995, size=(40, 1))
+    copies = (cos * v[parents] + np.sqrt(1 - cos**2) * noise).astype(np.float32)
+    idx = DenseIndex.empty(32, ENC)
+    idx.add(list(range(4040)), np.concatenate([v, copies]))
+    idx.rebalance(exact_max=1000)
+    assert idx.kind == "ivf-sq8" and idx.index.nprobe > NEIGHBOUR_NPROBE
+
+    cheap = neighbour_pairs(idx, nprobe=NEIGHBOUR_NPROBE)
+    full = neighbour_pairs(idx)
+    planted = {(int(p), 4000 + i) for i, p in enumerate(parents)}
+    assert planted <= set(cheap) and set(cheap) == set(full)
+    assert all(score >= COSINE_SAME for score in cheap.values())
+    assert idx.index.nprobe > NEIGHBOUR_NPROBE  # the index's own setting is untouched
+    queries = _clustered(4050, dim=32, seed=2)[4000:]
+    assert idx.search(queries, 10, nprobe=1) != idx.search(queries, 10)  # the per-call nprobe takes effect
