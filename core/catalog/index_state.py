@@ -77,11 +77,20 @@ class IndexStateMixin:
 
     def catalog_digest(self) -> str:
         """One hash of every (paper key, content hash): equal digests mean the same papers with the same text.
-        An index stores the digest it was built from, so a stale one is found without trusting any mark."""
+        An index stores the digest it was built from, so a stale one is found without trusting any mark.
+
+        Reading every row costs ~1 s per 500k papers, so the digest is kept per connection until the catalog
+        may have changed: `PRAGMA data_version` moves when another connection (any process) commits, and
+        `total_changes` when this one writes (rolled-back and temp-table writes too: a needless recompute)."""
+        token = (int(self.conn.execute("PRAGMA data_version").fetchone()[0]), self.conn.total_changes)
+        kept = getattr(self, "_digest_kept", None)
+        if kept is not None and kept[0] == token:
+            return kept[1]
         h = hashlib.sha256()
         for pk, digest in self.conn.execute("SELECT pk, content_hash FROM papers ORDER BY pk"):
             h.update(f"{pk}:{digest};".encode())
-        return h.hexdigest()[:32]
+        self._digest_kept = (token, h.hexdigest()[:32])
+        return self._digest_kept[1]
 
     def paper_pks(self) -> list[int]:
         return [int(r[0]) for r in self.conn.execute("SELECT pk FROM papers ORDER BY pk")]

@@ -66,3 +66,38 @@ def test_index_diff_tracks_changes_and_deletions(tmp_path: Path) -> None:
             cat.delete_paper("2301.00002")
         todo, gone = cat.index_diff("dense")
         assert todo == [cat.paper_pk("2301.00001")] and len(gone) == 1
+
+
+def test_catalog_digest_kept_until_any_connection_writes(tmp_path: Path) -> None:
+    """The digest reads every paper, so it is kept; a write by this connection, by another one, or by another
+    process must change it, and an idle catalog must not read the papers again."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "c.sqlite"
+    with open_catalog(path) as cat, open_catalog(path, readonly=True) as reader:
+        with cat.transaction():
+            cat.upsert_papers([paper()])
+        first = reader.catalog_digest()
+        assert reader.catalog_digest() == first == cat.catalog_digest()
+        statements: list[str] = []
+        reader.conn.set_trace_callback(statements.append)
+        assert reader.catalog_digest() == first
+        reader.conn.set_trace_callback(None)
+        assert not any("content_hash FROM papers" in q for q in statements)  # kept, not read again
+
+        with cat.transaction():  # another connection of this process
+            cat.upsert_papers([paper(abstract="A changed abstract")])
+        second = reader.catalog_digest()
+        assert second != first and second == cat.catalog_digest()
+
+        with cat.transaction():  # this connection's own write
+            cat.upsert_papers([paper(id="2301.00002")])
+        third = cat.catalog_digest()
+        assert third not in (first, second) and reader.catalog_digest() == third
+
+        # another process removes that paper again: both connections see the earlier state
+        sql = "DELETE FROM papers WHERE id = '2301.00002'"
+        code = f"import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute({sql!r}); c.commit()"
+        subprocess.run([sys.executable, "-c", code, str(path)], check=True)
+        assert reader.catalog_digest() == cat.catalog_digest() == second
