@@ -101,3 +101,13 @@ def test_catalog_digest_kept_until_any_connection_writes(tmp_path: Path) -> None
         code = f"import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute({sql!r}); c.commit()"
         subprocess.run([sys.executable, "-c", code, str(path)], check=True)
         assert reader.catalog_digest() == cat.catalog_digest() == second
+
+        # index_pending is kept the same way: marked papers, then a mark removed by another process
+        assert reader.index_pending("dense") is True
+        with cat.transaction():
+            cat.mark_indexed("dense", cat.paper_pks())
+        assert reader.index_pending("dense") is False and cat.index_pending("dense") is False
+        sql = "DELETE FROM index_state"
+        code = f"import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute({sql!r}); c.commit()"
+        subprocess.run([sys.executable, "-c", code, str(path)], check=True)
+        assert reader.index_pending("dense") is True and cat.index_pending("dense") is True
