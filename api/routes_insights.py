@@ -131,8 +131,7 @@ class _DuplicatesMemo:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.key: tuple | None = None
-        self.pairs: list[dict] = []
+        self.answer: tuple[tuple, list[dict]] | None = None  # (state key, pairs): replaced as one
 
 
 _duplicates = _DuplicatesMemo()
@@ -148,15 +147,14 @@ def get_duplicates(settings: SettingsDep, catalog: CatalogDep, vectors: bool = T
     dense = current(dense_root(settings)) if vectors else None
     key = (str(settings.home), vectors, catalog.catalog_digest(), str(dense) if dense else None)
     memo = _duplicates
-    if memo.key == key:
-        return {"pairs": memo.pairs}
+    if (answer := memo.answer) is not None and answer[0] == key:
+        return {"pairs": answer[1]}
     if not memo.lock.acquire(blocking=False):
         raise ServerBusy("duplicate detection is already running on this server; retry shortly")
     try:
-        if memo.key != key:
-            memo.pairs = [p.to_dict() for p in find_duplicates(catalog, settings, use_vectors=vectors)]
-            memo.key = key
-        return {"pairs": memo.pairs}
+        if (answer := memo.answer) is None or answer[0] != key:
+            answer = memo.answer = (key, [p.to_dict() for p in find_duplicates(catalog, settings, use_vectors=vectors)])
+        return {"pairs": answer[1]}
     finally:
         memo.lock.release()
 

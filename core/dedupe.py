@@ -175,8 +175,8 @@ def _keys(doi: str | None, title: str) -> list[str]:
 def _blocked_pairs(catalog: Catalog, progress: bool = False) -> set[tuple[int, int]]:
     """Pairs sharing a DOI or a compact title, grouped by the catalog (in SQLite, not in memory)."""
     pairs: set[tuple[int, int]] = set()
-    bar = tqdm(total=catalog.count_papers(), desc="duplicates: keys", unit=" papers", disable=not progress, leave=False)
-    with bar:
+    total = catalog.count_papers() if progress else None  # a COUNT(*) only for the progress bar
+    with tqdm(total=total, desc="duplicates: keys", unit=" papers", disable=not progress, leave=False) as bar:
         for pks in catalog.key_groups(_keys, BLOCK_MAX, on_rows=bar.update):
             pairs.update(combinations(pks, 2))
     return pairs

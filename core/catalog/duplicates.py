@@ -69,6 +69,13 @@ class DuplicatesMixin:
         for (members,) in groups:
             yield sorted({int(x) for x in members.split(",")})
 
+    def has_aliases(self) -> bool:
+        """Was any paper ever merged into another? (One row read: lets callers skip per-id alias lookups.)"""
+        try:
+            return self.conn.execute("SELECT 1 FROM paper_aliases LIMIT 1").fetchone() is not None
+        except sqlite3.OperationalError:  # a read-only catalog older than migration 0008
+            return False
+
     def resolve_alias(self, paper_id: str) -> int | None:
         """The kept paper's pk when `paper_id` was merged into another paper, else None."""
         try:

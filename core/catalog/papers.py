@@ -77,7 +77,7 @@ class PapersMixin:
         paper. Call inside a transaction."""
         counts = UpsertCounts()
         stamp = now()
-        merged = self._has_aliases()
+        merged = self.has_aliases()  # type: ignore[attr-defined]
         for p in papers:
             digest = p.content_hash()
             row = self.conn.execute(
@@ -119,12 +119,6 @@ class PapersMixin:
             )
             counts.changed_pks.append(pk)
         return counts
-
-    def _has_aliases(self) -> bool:
-        try:
-            return self.conn.execute("SELECT 1 FROM paper_aliases LIMIT 1").fetchone() is not None
-        except sqlite3.OperationalError:  # a read-only catalog older than migration 0008
-            return False
 
     def delete_paper(self, paper_id: str) -> bool:
         cur = self.conn.execute("DELETE FROM papers WHERE id = ?", (paper_id,))
